@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Uprobes: symbol -> file offset with our ELF reader, then one perf-event
+ * link per probe. Links are fd-based, so the kernel removes every probe
+ * when the tracer exits, however it exits (kill -9 included).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
+
+#include "core.h"
+#include "elfutil.h"
+
+static bool same(const struct probe_link *l, const struct stat *st,
+		 uint64_t off, pid_t pid, bool ret, const struct bpf_program *p)
+{
+	return l->dev == st->st_dev && l->ino == st->st_ino &&
+	       l->offset == off && l->pid == pid && l->retprobe == ret &&
+	       l->prog == p;
+}
+
+int utrace_attach(struct utrace_session *s, const char *prog_name,
+		  const char *path, const char *symbol, pid_t pid, bool retprobe)
+{
+	struct utrace_core *c = s->core;
+	const struct bpf_program *prog;
+	struct bpf_link *link;
+	struct stat st;
+	uint64_t off;
+	int err;
+
+	prog = bpf_object__find_program_by_name(s->obj, prog_name);
+	if (!prog)
+		return -ENOENT;
+	if (stat(path, &st))
+		return -errno;
+	if (S_ISDIR(st.st_mode))
+		return -EISDIR;
+	err = elf_symbol_offset(path, symbol, &off);
+	if (err)
+		return err;
+	for (size_t i = 0; i < c->nlinks; i++)
+		if (same(&c->links[i], &st, off, pid, retprobe, prog))
+			return 0;
+
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
+	link = bpf_program__attach_uprobe_opts(prog, pid, path, off, &opts);
+	if (!link)
+		return errno ? -errno : -EINVAL;
+
+	if (c->nlinks == c->caplinks) {
+		size_t cap = c->caplinks ? 2 * c->caplinks : 32;
+		struct probe_link *v = realloc(c->links, cap * sizeof(*v));
+
+		if (!v) {
+			bpf_link__destroy(link);
+			return -ENOMEM;
+		}
+		c->links = v;
+		c->caplinks = cap;
+	}
+	c->links[c->nlinks++] = (struct probe_link){
+		.dev = st.st_dev, .ino = st.st_ino, .offset = off, .pid = pid,
+		.retprobe = retprobe, .prog = prog, .link = link,
+	};
+	utrace_verbose(s, "attached %s to %s%s in %s (offset 0x%llx)%s",
+		       prog_name, symbol, retprobe ? " return" : "", path,
+		       (unsigned long long)off,
+		       pid > 0 ? " for one process" : "");
+	return 0;
+}
+
+size_t utrace_attached(const struct utrace_session *s)
+{
+	return s->core->nlinks;
+}
+
+void attach_detach_all(struct utrace_session *s)
+{
+	struct utrace_core *c = s->core;
+
+	for (size_t i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i].link);
+	free(c->links);
+	c->links = NULL;
+	c->nlinks = c->caplinks = 0;
+}
+
+int utrace_set_rodata(struct utrace_session *s, const char *name,
+		      const void *value, size_t size)
+{
+	struct btf *btf = bpf_object__btf(s->obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	struct bpf_map *map = NULL, *m;
+	size_t map_size;
+	const void *cur;
+	char *data;
+	int id, err;
+
+	bpf_object__for_each_map(m, s->obj) {
+		const char *n = bpf_map__name(m);
+		size_t l = strlen(n);
+
+		if (l >= 7 && !strcmp(n + l - 7, ".rodata"))
+			map = m;
+	}
+	if (!btf || !map)
+		return -ENOENT;
+	id = btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC);
+	if (id < 0)
+		return -ENOENT;
+	sec = btf__type_by_id(btf, id);
+	cur = bpf_map__initial_value(map, &map_size);
+	if (!cur)
+		return -ENOENT;
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *var = btf__type_by_id(btf, vs->type);
+
+		if (strcmp(btf__name_by_offset(btf, var->name_off), name))
+			continue;
+		if (vs->size != size || vs->offset + size > map_size)
+			return -EINVAL;
+		/* libbpf 1.1 hands out the image read-only: copy, edit, set */
+		data = malloc(map_size);
+		if (!data)
+			return -ENOMEM;
+		memcpy(data, cur, map_size);
+		memcpy(data + vs->offset, value, size);
+		err = bpf_map__set_initial_value(map, data, map_size);
+		free(data);
+		return err;
+	}
+	return -ENOENT;
+}

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Escaping of untrusted bytes for the terminal and for JSON.
+ *
+ * Input is scanned one UTF-8 sequence at a time with a strict decoder
+ * (RFC 3629): anything it rejects is handled one byte at a time, so a
+ * malformed sequence can never swallow the bytes after it (a truncated lead
+ * byte followed by '"' must not hide the quote from the JSON escaper).
+ * Runs of bytes that need no escaping are copied with one obuf_put() each.
+ */
+#include "escape.h"
+
+#include <stdint.h>
+#include <string.h>
+
+static const char hexdig[] = "0123456789abcdef";
+
+/*
+ * Decode the UTF-8 sequence at @s (at most @n bytes). Returns its length
+ * (1..4) and stores the code point in @cp, or returns 0 when @s[0] does not
+ * start a valid sequence. The ranges for the second byte are those of
+ * RFC 3629 section 4; checking them rejects overlongs (C0, C1, E0 80..9F,
+ * F0 80..8F), surrogates (ED A0..BF) and code points above U+10FFFF
+ * (F4 90.., F5..FF) without decoding first.
+ */
+static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80) {
+		*cp = s[0];
+		return 1;
+	}
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;
+	if (s[0] < 0xe0) {
+		len = 2;
+		c = s[0] & 0x1f;
+	} else if (s[0] < 0xf0) {
+		len = 3;
+		c = s[0] & 0x0f;
+		if (s[0] == 0xe0)
+			lo = 0xa0;
+		else if (s[0] == 0xed)
+			hi = 0x9f;
+	} else {
+		len = 4;
+		c = s[0] & 0x07;
+		if (s[0] == 0xf0)
+			lo = 0x90;
+		else if (s[0] == 0xf4)
+			hi = 0x8f;
+	}
+	if (n < len || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = (c << 6) | (s[i] & 0x3f);
+	}
+	*cp = c;
+	return len;
+}
+
+bool utf8_valid(const char *src, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &cp);
+		if (!len)
+			return false;
+		i += len;
+	}
+	return true;
+}
+
+/*
+ * Explicit directional formatting characters (the Bidi_Control property):
+ * they reorder how the rest of a line is displayed, so a typed command could
+ * show as something else ("Trojan Source", CVE-2021-42574). U+061C (ARABIC
+ * LETTER MARK) is in the same property and is escaped with the others.
+ */
+static bool is_bidi_control(uint32_t cp)
+{
+	return cp == 0x061c || cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/*
+ * Code points at or above U+0080 that are escaped although valid: C1
+ * controls (a terminal may take U+009B as CSI) and bidi controls.
+ */
+static bool is_unsafe_nonascii(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || is_bidi_control(cp);
+}
+
+/* Append "\xNN" for byte @b. */
+static void put_hex_byte(struct obuf *o, unsigned char b)
+{
+	char e[4] = { '\\', 'x', hexdig[b >> 4], hexdig[b & 0xf] };
+
+	obuf_put(o, e, sizeof(e));
+}
+
+/* Append @cp as 4 hex digits; every code point we escape is <= U+FFFF. */
+static void put_hex4(struct obuf *o, uint32_t cp)
+{
+	char e[4] = {
+		hexdig[(cp >> 12) & 0xf], hexdig[(cp >> 8) & 0xf],
+		hexdig[(cp >> 4) & 0xf], hexdig[cp & 0xf],
+	};
+
+	obuf_put(o, e, sizeof(e));
+}
+
+/*
+ * Copy the pending run of bytes that need no escaping. Skips empty runs so
+ * that a NULL @src with @n == 0 never reaches memcpy().
+ */
+static void put_run(struct obuf *o, const unsigned char *s, size_t from,
+		    size_t to)
+{
+	if (to > from)
+		obuf_put(o, s + from, to - from);
+}
+
+/* Terminal form of one ASCII byte that needs escaping. */
+static void text_escape_ascii(struct obuf *o, unsigned char c)
+{
+	switch (c) {
+	case '\\':
+		obuf_put(o, "\\\\", 2);
+		break;
+	case '\t':
+		obuf_put(o, "\\t", 2);
+		break;
+	case '\n':
+		obuf_put(o, "\\n", 2);
+		break;
+	case '\r':
+		obuf_put(o, "\\r", 2);
+		break;
+	default:
+		put_hex_byte(o, c);
+		break;
+	}
+}
+
+static bool text_ascii_needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '\\';
+}
+
+void escape_text(struct obuf *o, const char *src, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, run = 0, len;
+	uint32_t cp;
+
+	/* Make room for the common case (nothing escaped) in one go. */
+	obuf_reserve(o, n);
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &cp);
+		if (len == 1 && !text_ascii_needs_escape(s[i])) {
+			i++;
+			continue;
+		}
+		if (len > 1 && !is_unsafe_nonascii(cp)) {
+			i += len;
+			continue;
+		}
+		put_run(o, s, run, i);
+		if (len == 0) {
+			put_hex_byte(o, s[i]);
+			len = 1;
+		} else if (len == 1) {
+			text_escape_ascii(o, s[i]);
+		} else {
+			obuf_put(o, "\\u{", 3);
+			put_hex4(o, cp);
+			obuf_putc(o, '}');
+		}
+		i += len;
+		run = i;
+	}
+	put_run(o, s, run, i);
+}
+
+/* JSON form of one ASCII byte that needs escaping (RFC 8259 section 7). */
+static void json_escape_ascii(struct obuf *o, unsigned char c)
+{
+	char e[2] = { '\\', 0 };
+
+	switch (c) {
+	case '"':
+	case '\\':
+		e[1] = (char)c;
+		break;
+	case '\b':
+		e[1] = 'b';
+		break;
+	case '\f':
+		e[1] = 'f';
+		break;
+	case '\n':
+		e[1] = 'n';
+		break;
+	case '\r':
+		e[1] = 'r';
+		break;
+	case '\t':
+		e[1] = 't';
+		break;
+	default:
+		/*
+		 * Other C0 controls must be escaped; DEL may be raw in
+		 * JSON but is escaped too, as the line may reach a terminal.
+		 */
+		obuf_put(o, "\\u", 2);
+		put_hex4(o, c);
+		return;
+	}
+	obuf_put(o, e, 2);
+}
+
+static bool json_ascii_needs_escape(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f || c == '"' || c == '\\';
+}
+
+/* The inside of a JSON string literal, without the quotes. */
+static void json_string_body(struct obuf *o, const char *src, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, run = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &cp);
+		if (len == 1 && !json_ascii_needs_escape(s[i])) {
+			i++;
+			continue;
+		}
+		if (len > 1 && !is_unsafe_nonascii(cp)) {
+			i += len;
+			continue;
+		}
+		put_run(o, s, run, i);
+		if (len == 0) {
+			/* U+FFFD REPLACEMENT CHARACTER, one per bad byte. */
+			obuf_put(o, "\xef\xbf\xbd", 3);
+			len = 1;
+		} else if (len == 1) {
+			json_escape_ascii(o, s[i]);
+		} else {
+			obuf_put(o, "\\u", 2);
+			put_hex4(o, cp);
+		}
+		i += len;
+		run = i;
+	}
+	put_run(o, s, run, i);
+}
+
+void json_string(struct obuf *o, const char *src, size_t n)
+{
+	obuf_reserve(o, n + 2);
+	obuf_putc(o, '"');
+	json_string_body(o, src, n);
+	obuf_putc(o, '"');
+}
+
+void json_base64(struct obuf *o, const void *src, size_t n)
+{
+	static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				  "abcdefghijklmnopqrstuvwxyz0123456789+/";
+	const unsigned char *s = src;
+	size_t i;
+
+	obuf_reserve(o, (n + 2) / 3 * 4 + 2);
+	obuf_putc(o, '"');
+	for (i = 0; i + 3 <= n; i += 3) {
+		uint32_t v = (uint32_t)s[i] << 16 | (uint32_t)s[i + 1] << 8 |
+			     s[i + 2];
+		char q[4] = { b64[v >> 18], b64[(v >> 12) & 63],
+			      b64[(v >> 6) & 63], b64[v & 63] };
+
+		obuf_put(o, q, 4);
+	}
+	if (n - i == 1) {
+		char q[4] = { b64[s[i] >> 2], b64[(s[i] & 3) << 4], '=', '=' };
+
+		obuf_put(o, q, 4);
+	} else if (n - i == 2) {
+		uint32_t v = (uint32_t)s[i] << 8 | s[i + 1];
+		char q[4] = { b64[v >> 10], b64[(v >> 4) & 63],
+			      b64[(v << 2) & 63], '=' };
+
+		obuf_put(o, q, 4);
+	}
+	obuf_putc(o, '"');
+}
+
+/*
+ * Append `,"key<suffix>":`. Keys come from our own code, but they go through
+ * the same escaper so that no caller can produce invalid JSON by accident.
+ */
+static void json_key(struct obuf *o, const char *key, const char *suffix)
+{
+	obuf_put(o, ",\"", 2);
+	json_string_body(o, key, strlen(key));
+	obuf_puts(o, suffix);
+	obuf_put(o, "\":", 2);
+}
+
+void json_string_field(struct obuf *o, const char *key, const char *src,
+		       size_t n)
+{
+	json_key(o, key, "");
+	json_string(o, src, n);
+	if (utf8_valid(src, n))
+		return;
+	json_key(o, key, "_base64");
+	json_base64(o, src, n);
+}

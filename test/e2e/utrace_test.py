@@ -1,0 +1,122 @@
+# SPDX-License-Identifier: GPL-2.0-only
+"""Shared helpers for utrace's end-to-end tests.
+
+Every e2e test runs the real utrace binary against real processes. Where
+BPF is not permitted the test exits 77 (meson's skip), unless
+UTRACE_REQUIRE_BPF=1 (set by .ci/run), where a skip is a failure.
+"""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+SKIP = 77
+UTRACE = os.environ.get("UTRACE") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build", "cmd", "utrace")
+
+
+def require_bpf():
+    """Exit 77 (or fail under UTRACE_REQUIRE_BPF=1) where BPF cannot run."""
+    why = None
+    if os.geteuid() != 0:
+        why = "not root"
+    elif not os.path.exists("/sys/kernel/btf/vmlinux") and not os.path.exists(
+            "/sys/bus/event_source/devices/uprobe"):
+        why = "kernel lacks uprobe PMU"
+    if why is None:
+        return
+    if os.environ.get("UTRACE_REQUIRE_BPF") == "1":
+        fail("BPF required (UTRACE_REQUIRE_BPF=1) but unavailable: " + why)
+    print("SKIP: " + why)
+    sys.exit(SKIP)
+
+
+def fail(msg):
+    print("FAIL: " + msg, file=sys.stderr)
+    sys.exit(1)
+
+
+def check(cond, msg):
+    if not cond:
+        fail(msg)
+
+
+class Tracer:
+    """utrace TOOL ARGS with stdout to a file; waits for "Tracing ..."."""
+
+    def __init__(self, args, out_path, env=None, attach_timeout=20):
+        self.out_path = out_path
+        self.err_path = out_path + ".err"
+        self.out = open(out_path, "wb")
+        self.err = open(self.err_path, "wb")
+        self.proc = subprocess.Popen([UTRACE] + list(args), stdout=self.out,
+                                     stderr=self.err, stdin=subprocess.DEVNULL,
+                                     env=env)
+        deadline = time.time() + attach_timeout
+        while time.time() < deadline:
+            if b"Tracing" in self.stderr_bytes():
+                return
+            if self.proc.poll() is not None:
+                fail("utrace exited %d before attaching: %s" %
+                     (self.proc.returncode, self.stderr_text()))
+            time.sleep(0.02)
+        self.kill()
+        fail("utrace did not attach within %ds" % attach_timeout)
+
+    def stderr_bytes(self):
+        with open(self.err_path, "rb") as f:
+            return f.read()
+
+    def stderr_text(self):
+        return self.stderr_bytes().decode(errors="replace")
+
+    def stop(self, sig=signal.SIGINT, timeout=10):
+        """Signal the tracer, wait, return (exit code, stdout bytes)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            fail("utrace did not exit within %ds of signal %d" % (timeout, sig))
+        return self.proc.returncode, self.output()
+
+    def wait(self, timeout=30):
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            fail("utrace did not exit within %ds" % timeout)
+        return self.proc.returncode, self.output()
+
+    def output(self):
+        self.out.flush()
+        with open(self.out_path, "rb") as f:
+            return f.read()
+
+    def kill(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def json_lines(data):
+    """Parse every line strictly (no NaN/Infinity; the whole line)."""
+    def no_constants(name):
+        raise ValueError("non-standard JSON constant " + name)
+    rows = []
+    for line in data.decode("utf-8").splitlines():
+        rows.append(json.loads(line, parse_constant=no_constants))
+    return rows
+
+
+def probes_left():
+    """uprobe events still registered by anyone (tracefs listing)."""
+    for base in ("/sys/kernel/tracing", "/sys/kernel/debug/tracing"):
+        p = os.path.join(base, "uprobe_events")
+        if os.path.exists(p):
+            with open(p) as f:
+                return f.read().strip()
+    return ""

@@ -1,0 +1,93 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""The command line is an API: dispatch, help, usage errors, busybox names.
+
+Needs no privilege: nothing here loads BPF.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+UTRACE = os.environ["UTRACE"]
+failures = []
+
+
+def run(args, argv0=None):
+    exe = argv0 or UTRACE
+    p = subprocess.run([exe] + args, capture_output=True, text=True, timeout=10)
+    return p.returncode, p.stdout, p.stderr
+
+
+def check(cond, msg):
+    if not cond:
+        failures.append(msg)
+
+
+def tools():
+    rc, out, err = run(["list"])
+    check(rc == 0 and not err, "utrace list: rc %d, stderr %r" % (rc, err))
+    names = [line.split()[0] for line in out.splitlines() if line.strip()]
+    check(len(names) >= 2 and len(set(names)) == len(names),
+          "utrace list: %r" % out)
+    for line in out.splitlines():
+        check(len(line.split(None, 1)) == 2, "no summary in %r" % line)
+    return names
+
+
+def main():
+    names = tools()
+    check("readline" in names and "dnslat" in names, "tools: %r" % names)
+
+    for t in names:
+        rc, out, err = run([t, "--help"])
+        check(rc == 0, "%s --help: rc %d" % (t, rc))
+        check(out.startswith("Usage: utrace %s " % t), "%s --help usage line: %r" % (t, out[:60]))
+        check("EXAMPLES" in out, "%s --help has no EXAMPLES" % t)
+        for opt in ("--pid", "--json", "--duration", "--count", "--no-header",
+                    "--print-uid", "--verbose"):
+            check(opt in out, "%s --help lacks %s" % (t, opt))
+        rc, out, err = run(["help", t])
+        check(rc == 0 and ("utrace %s" % t) in out, "utrace help %s: rc %d" % (t, rc))
+        # bad values are usage errors naming the culprit, never a crash
+        for bad, word in ((["-p", "abc"], "abc"), (["-p", "-1"], "-1"),
+                          (["-p", "0"], "0"), (["-d", "0"], "0"),
+                          (["-c", "-5"], "-5"), (["-c", "0"], "0"),
+                          (["-d", "1e400"], "1e400"),
+                          (["-p", "99999999999999999999"], "99999999999999999999"),
+                          (["--buffer", "3X"], "3X"), (["--bogus"], "bogus"),
+                          (["extra-argument"], "extra-argument")):
+            rc, out, err = run([t] + bad)
+            check(rc == 64, "%s %s: rc %d, want 64" % (t, bad, rc))
+            check(word in err and err.startswith("utrace %s: " % t),
+                  "%s %s: message %r" % (t, bad, err))
+            check(out == "", "%s %s printed data: %r" % (t, bad, out))
+
+    rc, out, err = run(["no-such-tool"])
+    check(rc == 64, "unknown tool: rc %d" % rc)
+    check("no-such-tool" in err and all(n in err for n in names),
+          "unknown tool message %r" % err)
+    rc, out, err = run([])
+    check(rc == 64 and "Usage" in err, "no arguments: rc %d" % rc)
+    rc, out, err = run(["--help"])
+    check(rc == 0 and all(n in out for n in names), "--help: %d %r" % (rc, out))
+    rc, out, err = run(["--version"])
+    check(rc == 0 and out.startswith("utrace "), "--version: %r" % out)
+
+    # busybox names: a link named after an alias runs its tool
+    with tempfile.TemporaryDirectory() as d:
+        for alias, tool in (("bashreadline", "readline"), ("gethostlatency", "dnslat")):
+            link = os.path.join(d, alias)
+            os.symlink(os.path.abspath(UTRACE), link)
+            rc, out, err = run(["--help"], argv0=link)
+            check(rc == 0 and out.startswith("Usage: utrace %s " % tool),
+                  "%s --help: rc %d, %r" % (alias, rc, out[:60]))
+
+    if failures:
+        for f in failures:
+            print("FAIL: " + f, file=sys.stderr)
+        sys.exit(1)
+    print("ok")
+
+
+main()

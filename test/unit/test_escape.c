@@ -1,0 +1,582 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Unit tests for lib/escape.c: fixed cases with exact expected output, then
+ * a property check over pseudo-random inputs. Prints each failure with the
+ * expected and actual bytes to stderr; exits 1 if anything failed.
+ */
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "escape.h"
+#include "obuf.h"
+
+/* A byte string with an explicit length: inputs may contain NUL. */
+struct bytes {
+	const char *p;
+	size_t n;
+};
+
+/* B() initialises a struct bytes; BYTES() is the same as an expression. */
+#define B(lit) { (lit), sizeof(lit) - 1 }
+#define BYTES(lit) ((struct bytes)B(lit))
+
+static int failures;
+
+/* Show bytes unambiguously, without trusting the code under test. */
+static void dump(FILE *f, const char *p, size_t n)
+{
+	size_t i;
+
+	fputc('"', f);
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c >= 0x20 && c < 0x7f)
+			fputc(c, f);
+		else
+			fprintf(f, "\\x%02x", c);
+	}
+	fputc('"', f);
+}
+
+static void expect_bytes(const char *what, struct bytes in,
+			 const char *got, size_t got_n, const char *exp)
+{
+	size_t exp_n = strlen(exp);
+
+	if (got_n == exp_n && (!exp_n || memcmp(got, exp, exp_n) == 0))
+		return;
+	failures++;
+	fprintf(stderr, "FAIL %s(", what);
+	dump(stderr, in.p, in.n);
+	fprintf(stderr, ")\n  expected: ");
+	dump(stderr, exp, exp_n);
+	fprintf(stderr, "\n  actual:   ");
+	dump(stderr, got, got_n);
+	fputc('\n', stderr);
+}
+
+static void expect_true(bool ok, const char *what, struct bytes in)
+{
+	if (ok)
+		return;
+	failures++;
+	fprintf(stderr, "FAIL %s: ", what);
+	dump(stderr, in.p, in.n);
+	fputc('\n', stderr);
+}
+
+/*
+ * One input with its expected terminal form, JSON form (without the
+ * quotes, added by the checker) and UTF-8 validity. Expected outputs never
+ * contain NUL, so they are plain C strings.
+ */
+struct esc_case {
+	struct bytes in;
+	const char *text;
+	const char *json;
+	bool valid;
+};
+
+#define FFFD "\xef\xbf\xbd"
+
+static const struct esc_case esc_cases[] = {
+	/* Plain ASCII and valid UTF-8 pass through. */
+	{ B(""), "", "", true },
+	{ B("hello, world ~!@#$%^&*()"), "hello, world ~!@#$%^&*()",
+	  "hello, world ~!@#$%^&*()", true },
+	{ B("h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93"),
+	  "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93",
+	  "h\xc3\xa9llo w\xc3\xb6rld \xe2\x9c\x93", true },
+	{ B("\xf0\x9f\x98\x80!"), "\xf0\x9f\x98\x80!", "\xf0\x9f\x98\x80!",
+	  true },
+	/* NBSP is the first code point after the C1 block. */
+	{ B("\xc2\xa0"), "\xc2\xa0", "\xc2\xa0", true },
+	/* Boundaries of the 2/3/4-byte forms and around the surrogates. */
+	{ B("\xc2\x80\xdf\xbf"), "\\u{0080}\xdf\xbf", "\\u0080\xdf\xbf",
+	  true },
+	{ B("\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf"),
+	  "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf",
+	  "\xe0\xa0\x80\xed\x9f\xbf\xee\x80\x80\xef\xbf\xbf", true },
+	{ B("\xf0\x90\x80\x80\xf4\x8f\xbf\xbf"),
+	  "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf",
+	  "\xf0\x90\x80\x80\xf4\x8f\xbf\xbf", true },
+
+	/* C0 controls, DEL, backslash, quote. */
+	{ B("\x1b[31mred"), "\\x1b[31mred", "\\u001b[31mred", true },
+	{ B("\x1b]0;pwned\x07"), "\\x1b]0;pwned\\x07",
+	  "\\u001b]0;pwned\\u0007", true },
+	{ B("\x07"), "\\x07", "\\u0007", true },
+	{ B("a\rb\nc\td"), "a\\rb\\nc\\td", "a\\rb\\nc\\td", true },
+	{ B("a\0b"), "a\\x00b", "a\\u0000b", true },
+	{ B("\0"), "\\x00", "\\u0000", true },
+	{ B("\x7f"), "\\x7f", "\\u007f", true },
+	{ B("\x01\x1f"), "\\x01\\x1f", "\\u0001\\u001f", true },
+	{ B("\b\f"), "\\x08\\x0c", "\\b\\f", true },
+	{ B("a\\b"), "a\\\\b", "a\\\\b", true },
+	{ B("\\x41"), "\\\\x41", "\\\\x41", true },
+	{ B("say \"hi\""), "say \"hi\"", "say \\\"hi\\\"", true },
+	{ B("/"), "/", "/", true },
+
+	/* C1 controls: U+009B is CSI on some terminals. */
+	{ B("x\xc2\x9by"), "x\\u{009b}y", "x\\u009by", true },
+	{ B("\xc2\x9f"), "\\u{009f}", "\\u009f", true },
+
+	/* Bidi controls, and neighbours that are left alone. */
+	{ B("\xe2\x80\xae"), "\\u{202e}", "\\u202e", true },
+	{ B("\xe2\x80\x8e\xe2\x80\x8f"), "\\u{200e}\\u{200f}",
+	  "\\u200e\\u200f", true },
+	{ B("\xe2\x80\xaa\xe2\x80\xab\xe2\x80\xac\xe2\x80\xad"),
+	  "\\u{202a}\\u{202b}\\u{202c}\\u{202d}",
+	  "\\u202a\\u202b\\u202c\\u202d", true },
+	{ B("\xe2\x81\xa6\xe2\x81\xa7\xe2\x81\xa8\xe2\x81\xa9"),
+	  "\\u{2066}\\u{2067}\\u{2068}\\u{2069}",
+	  "\\u2066\\u2067\\u2068\\u2069", true },
+	{ B("\xd8\x9c"), "\\u{061c}", "\\u061c", true },
+	{ B("\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa"),
+	  "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa",
+	  "\xe2\x80\x8d\xe2\x80\xaf\xe2\x81\xa5\xe2\x81\xaa", true },
+	{ B("ls \xe2\x80\xae""txt.exe"), "ls \\u{202e}txt.exe",
+	  "ls \\u202etxt.exe", true },
+
+	/* Invalid UTF-8: each bad byte on its own. */
+	{ B("\xff"), "\\xff", FFFD, false },
+	{ B("\x80"), "\\x80", FFFD, false },
+	{ B("ab\xe2\x82"), "ab\\xe2\\x82", "ab" FFFD FFFD, false },
+	{ B("\xf0\x9f\x98"), "\\xf0\\x9f\\x98", FFFD FFFD FFFD, false },
+	{ B("\xc0\x80"), "\\xc0\\x80", FFFD FFFD, false },
+	{ B("\xc1\xbf"), "\\xc1\\xbf", FFFD FFFD, false },
+	{ B("\xe0\x80\xaf"), "\\xe0\\x80\\xaf", FFFD FFFD FFFD, false },
+	{ B("\xf0\x80\x80\xaf"), "\\xf0\\x80\\x80\\xaf",
+	  FFFD FFFD FFFD FFFD, false },
+	{ B("\xed\xa0\x80"), "\\xed\\xa0\\x80", FFFD FFFD FFFD, false },
+	{ B("\xed\xbf\xbf"), "\\xed\\xbf\\xbf", FFFD FFFD FFFD, false },
+	{ B("\xf4\x90\x80\x80"), "\\xf4\\x90\\x80\\x80",
+	  FFFD FFFD FFFD FFFD, false },
+	{ B("\xf5\x80\x80\x80"), "\\xf5\\x80\\x80\\x80",
+	  FFFD FFFD FFFD FFFD, false },
+	/* A bad lead byte must not swallow what follows it. */
+	{ B("\xe2\""), "\\xe2\"", FFFD "\\\"", false },
+	{ B("\xc3\x1b"), "\\xc3\\x1b", FFFD "\\u001b", false },
+	{ B("\xe2\x80\xc2\x9b"), "\\xe2\\x80\\u{009b}", FFFD FFFD "\\u009b",
+	  false },
+	{ B("ok\xffok"), "ok\\xffok", "ok" FFFD "ok", false },
+};
+
+static void check_esc_case(const struct esc_case *c)
+{
+	struct obuf o = { 0 };
+	char *json;
+	size_t n;
+
+	escape_text(&o, c->in.p, c->in.n);
+	expect_bytes("escape_text", c->in, o.data, o.len, c->text);
+
+	n = strlen(c->json) + 3;
+	json = malloc(n);
+	if (!json)
+		abort();
+	snprintf(json, n, "\"%s\"", c->json);
+	obuf_reset(&o);
+	json_string(&o, c->in.p, c->in.n);
+	expect_bytes("json_string", c->in, o.data, o.len, json);
+	free(json);
+
+	expect_true(utf8_valid(c->in.p, c->in.n) == c->valid,
+		    c->valid ? "utf8_valid should be true" :
+			       "utf8_valid should be false", c->in);
+	obuf_free(&o);
+}
+
+static void test_esc_cases(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(esc_cases) / sizeof(esc_cases[0]); i++)
+		check_esc_case(&esc_cases[i]);
+}
+
+/* The functions append; they must not disturb what is already there. */
+static void test_appends(void)
+{
+	struct obuf o = { 0 };
+
+	obuf_puts(&o, "pre:");
+	escape_text(&o, "\x1b", 1);
+	json_string(&o, "x", 1);
+	json_base64(&o, "f", 1);
+	expect_bytes("append", BYTES("pre:"), o.data, o.len,
+		     "pre:\\x1b\"x\"\"Zg==\"");
+	obuf_free(&o);
+
+	/* A NULL pointer with length 0 is an empty string. */
+	escape_text(&o, NULL, 0);
+	json_string(&o, NULL, 0);
+	expect_bytes("NULL,0", BYTES(""), o.data, o.len, "\"\"");
+	expect_true(utf8_valid(NULL, 0), "utf8_valid(NULL, 0)", BYTES(""));
+	obuf_free(&o);
+}
+
+static void test_base64(void)
+{
+	static const struct {
+		struct bytes in;
+		const char *out;
+	} v[] = {
+		/* RFC 4648 section 10. */
+		{ B(""), "\"\"" },
+		{ B("f"), "\"Zg==\"" },
+		{ B("fo"), "\"Zm8=\"" },
+		{ B("foo"), "\"Zm9v\"" },
+		{ B("foob"), "\"Zm9vYg==\"" },
+		{ B("fooba"), "\"Zm9vYmE=\"" },
+		{ B("foobar"), "\"Zm9vYmFy\"" },
+		/* The last two alphabet characters and high bytes. */
+		{ B("\xfb\xff"), "\"+/8=\"" },
+		{ B("\xff\xff\xff"), "\"////\"" },
+		{ B("\0\0\0\0"), "\"AAAAAA==\"" },
+	};
+	struct obuf o = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		obuf_reset(&o);
+		json_base64(&o, v[i].in.p, v[i].in.n);
+		expect_bytes("json_base64", v[i].in, o.data, o.len, v[i].out);
+	}
+	obuf_free(&o);
+}
+
+static void test_string_field(void)
+{
+	static const struct {
+		const char *key;
+		struct bytes in;
+		const char *out;
+	} v[] = {
+		{ "line", B("ls -l"), ",\"line\":\"ls -l\"" },
+		{ "line", B(""), ",\"line\":\"\"" },
+		{ "line", B("\x1b[2J\xe2\x80\xae"),
+		  ",\"line\":\"\\u001b[2J\\u202e\"" },
+		{ "line", B("a\xff" "b"),
+		  ",\"line\":\"a" FFFD "b\",\"line_base64\":\"Yf9i\"" },
+		{ "host", B("\xc0\x80"),
+		  ",\"host\":\"" FFFD FFFD "\",\"host_base64\":\"wIA=\"" },
+		/* Keys are escaped too, so a bad key cannot break the line. */
+		{ "a\"b", B("x"), ",\"a\\\"b\":\"x\"" },
+	};
+	struct obuf o = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		obuf_reset(&o);
+		json_string_field(&o, v[i].key, v[i].in.p, v[i].in.n);
+		expect_bytes("json_string_field", v[i].in, o.data, o.len,
+			     v[i].out);
+	}
+	obuf_free(&o);
+}
+
+/*
+ * A reference UTF-8 decoder, written differently from the library's (decode
+ * first, then reject by value) so that the two check each other. Returns the
+ * sequence length and sets @cp, or 0 when @s[0] starts no valid sequence.
+ */
+static size_t ref_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t len, i;
+	uint32_t c;
+
+	if (s[0] < 0x80)
+		len = 1, c = s[0];
+	else if ((s[0] & 0xe0) == 0xc0)
+		len = 2, c = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		len = 3, c = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		len = 4, c = s[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		c = c << 6 | (s[i] & 0x3f);
+	}
+	if (c < min_cp[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+		return 0;
+	*cp = c;
+	return len;
+}
+
+static bool ref_valid(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint32_t cp;
+	size_t i, len;
+
+	for (i = 0; i < n; i += len) {
+		len = ref_decode(s + i, n - i, &cp);
+		if (!len)
+			return false;
+	}
+	return true;
+}
+
+/* Code points that must never appear raw in either output. */
+static bool ref_unsafe(uint32_t cp)
+{
+	return cp < 0x20 || (cp >= 0x7f && cp <= 0x9f) || cp == 0x061c ||
+	       cp == 0x200e || cp == 0x200f ||
+	       (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069);
+}
+
+/* True when @p[0..n) is valid UTF-8 holding no unsafe code point. */
+static bool output_safe(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+	uint32_t cp;
+	size_t i, len;
+
+	for (i = 0; i < n; i += len) {
+		len = ref_decode(s + i, n - i, &cp);
+		if (!len || ref_unsafe(cp))
+			return false;
+	}
+	return true;
+}
+
+static void put_utf8(struct obuf *o, uint32_t cp)
+{
+	char b[4];
+
+	if (cp < 0x80) {
+		b[0] = (char)cp;
+		obuf_put(o, b, 1);
+	} else if (cp < 0x800) {
+		b[0] = (char)(0xc0 | cp >> 6);
+		b[1] = (char)(0x80 | (cp & 0x3f));
+		obuf_put(o, b, 2);
+	} else if (cp < 0x10000) {
+		b[0] = (char)(0xe0 | cp >> 12);
+		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[2] = (char)(0x80 | (cp & 0x3f));
+		obuf_put(o, b, 3);
+	} else {
+		b[0] = (char)(0xf0 | cp >> 18);
+		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		b[3] = (char)(0x80 | (cp & 0x3f));
+		obuf_put(o, b, 4);
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Parse the hex digits of "\u{X..}" at @p (after the '{'); 0 on error. */
+static size_t parse_braced(const char *p, size_t n, uint32_t *cp)
+{
+	size_t i;
+	int v;
+
+	*cp = 0;
+	for (i = 0; i < n && i < 7 && p[i] != '}'; i++) {
+		v = hexval(p[i]);
+		if (v < 0)
+			return 0;
+		*cp = *cp << 4 | (uint32_t)v;
+	}
+	if (i == 0 || i == n || p[i] != '}' || *cp > 0x10ffff)
+		return 0;
+	return i + 1;
+}
+
+/*
+ * Reverse escape_text(): \\ \t \n \r \xNN \u{X..}. Returns false on any
+ * sequence escape_text() does not produce.
+ */
+static bool unescape_text(struct obuf *o, const char *p, size_t n)
+{
+	size_t i = 0, used;
+	uint32_t cp;
+	int hi, lo;
+
+	while (i < n) {
+		if (p[i] != '\\') {
+			obuf_putc(o, p[i++]);
+			continue;
+		}
+		if (++i == n)
+			return false;
+		switch (p[i++]) {
+		case '\\':
+			obuf_putc(o, '\\');
+			break;
+		case 't':
+			obuf_putc(o, '\t');
+			break;
+		case 'n':
+			obuf_putc(o, '\n');
+			break;
+		case 'r':
+			obuf_putc(o, '\r');
+			break;
+		case 'x':
+			if (n - i < 2)
+				return false;
+			hi = hexval(p[i]);
+			lo = hexval(p[i + 1]);
+			if (hi < 0 || lo < 0)
+				return false;
+			obuf_putc(o, (char)(hi << 4 | lo));
+			i += 2;
+			break;
+		case 'u':
+			if (i == n || p[i] != '{')
+				return false;
+			used = parse_braced(p + i + 1, n - i - 1, &cp);
+			if (!used)
+				return false;
+			put_utf8(o, cp);
+			i += 1 + used;
+			break;
+		default:
+			return false;
+		}
+	}
+	return true;
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+/* xorshift64*: fixed seed, so a failure reproduces on every run. */
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state >> 12;
+	rng_state ^= rng_state << 25;
+	rng_state ^= rng_state >> 27;
+	return rng_state * 0x2545f4914f6cdd1dull;
+}
+
+/*
+ * Uniform random bytes almost never form multi-byte UTF-8, so half the time
+ * a fragment from this list is used instead: valid sequences of every
+ * length, the escaped code points and their neighbours, and broken pieces.
+ */
+static const struct bytes fragments[] = {
+	B("\xc3\xa9"), B("\xe2\x9c\x93"), B("\xf0\x9f\x98\x80"),
+	B("\xc2\x80"), B("\xc2\x9b"), B("\xc2\x9f"), B("\xc2\xa0"),
+	B("\xd8\x9c"), B("\xe2\x80\x8e"), B("\xe2\x80\xae"),
+	B("\xe2\x80\xaf"), B("\xe2\x81\xa6"), B("\xe2\x81\xa9"),
+	B("\xed\x9f\xbf"), B("\xed\xa0\x80"), B("\xef\xbf\xbd"),
+	B("\xf4\x8f\xbf\xbf"), B("\xf4\x90\x80\x80"), B("\xc0\x80"),
+	B("\xe0\x80\xaf"), B("\xe2\x82"), B("\xf0\x9f"), B("\\"),
+	B("\\x41"), B("\\u{202e}"), B("\x1b["), B("\""), B("\r\n"),
+	B("\t"), B("\0"), B("\x7f"), B("}"),
+};
+
+static size_t random_input(char *buf, size_t max)
+{
+	size_t len = (size_t)(rng() % (max + 1)), n = 0, k;
+	const size_t nfrag = sizeof(fragments) / sizeof(fragments[0]);
+	const struct bytes *f;
+
+	while (n < len) {
+		if (rng() & 1) {
+			buf[n++] = (char)rng();
+			continue;
+		}
+		f = &fragments[rng() % nfrag];
+		/* Cut at the end: that makes truncated sequences too. */
+		for (k = 0; k < f->n && n < len; k++)
+			buf[n++] = f->p[k];
+	}
+	return len;
+}
+
+static bool no_raw_control(const char *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if ((unsigned char)p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+	return true;
+}
+
+/* Check one input; returns false (after reporting) on the first violation. */
+static bool check_properties(struct bytes in, struct obuf *o, struct obuf *u)
+{
+	obuf_reset(o);
+	obuf_reset(u);
+	escape_text(o, in.p, in.n);
+	if (!no_raw_control(o->data, o->len) || !output_safe(o->data, o->len)) {
+		expect_true(false, "escape_text output unsafe", in);
+		return false;
+	}
+	if (!unescape_text(u, o->data, o->len) || u->len != in.n ||
+	    (in.n && memcmp(u->data, in.p, in.n) != 0)) {
+		expect_true(false, "escape_text does not round-trip", in);
+		return false;
+	}
+
+	obuf_reset(o);
+	json_string(o, in.p, in.n);
+	if (!no_raw_control(o->data, o->len) || !output_safe(o->data, o->len)) {
+		expect_true(false, "json_string output unsafe", in);
+		return false;
+	}
+
+	if (utf8_valid(in.p, in.n) != ref_valid(in.p, in.n)) {
+		expect_true(false, "utf8_valid disagrees with reference", in);
+		return false;
+	}
+	return true;
+}
+
+static void test_properties(void)
+{
+	struct obuf o = { 0 }, u = { 0 };
+	char buf[64];
+	int i, bad = 0;
+
+	for (i = 0; i < 100000 && bad < 10; i++) {
+		struct bytes in = { buf, random_input(buf, sizeof(buf)) };
+
+		if (!check_properties(in, &o, &u))
+			bad++;
+	}
+	obuf_free(&o);
+	obuf_free(&u);
+}
+
+int main(void)
+{
+	test_esc_cases();
+	test_appends();
+	test_base64();
+	test_string_field();
+	test_properties();
+	if (failures) {
+		fprintf(stderr, "test_escape: %d failure(s)\n", failures);
+		return 1;
+	}
+	return 0;
+}

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target for lib/elf.c: the input bytes become a file, which
- * every entry point then reads. Beyond not crashing (ASan/UBSan watch the
- * reads), the results must be consistent: every call opens the file the
- * same way, so each fails exactly as elf_check() does, and an offset found
- * lies inside the file.
+ * libFuzzer target for lib/elfutil.c: the input bytes become a file
+ * that every entry point then reads. Beyond not crashing (ASan/UBSan
+ * watch the reads), the results must be consistent: every call opens the
+ * file the same way, so each fails exactly as elf_check() does, and an
+ * offset found lies inside the file.
  *
  * The file is a memfd reached through /proc/self/fd/N: no disk I/O, no
  * temporary file left behind by a crash, and it is created once per

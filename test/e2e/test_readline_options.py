@@ -1,0 +1,171 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-only
+"""utrace readline's options on real shells: -p, -j, -c, -d, --no-header,
+-U, and lines longer than 4096 bytes. Each case is argv[1]."""
+import os
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(__file__))
+from utrace_test import Tracer, check, fail, json_lines, require_bpf  # noqa: E402
+from shell import Shell  # noqa: E402
+
+HEADER = b"TIME      PID     COMMAND"
+
+
+def rows_of(out, header=True):
+    lines = out.split(b"\n")
+    check(lines[-1] == b"", "no final newline")
+    if header:
+        check(lines[0] == HEADER, "header %r" % lines[0])
+        lines = lines[1:]
+    return [(int(l[10:17]), l[18:]) for l in lines[:-1]]
+
+
+class Case:
+    def __init__(self):
+        self.tmp = tempfile.mkdtemp(prefix="utrace-rlopt-")
+        self.shells = []
+        self.tracers = []
+
+    def shell(self):
+        sh = Shell()
+        self.shells.append(sh)
+        sh.wait_prompt(1)
+        return sh
+
+    def tracer(self, args):
+        t = Tracer(["readline"] + args,
+                   os.path.join(self.tmp, "out%d" % len(self.tracers)))
+        self.tracers.append(t)
+        return t
+
+    def close(self):
+        for t in self.tracers:
+            t.kill()
+        for sh in self.shells:
+            sh.close()
+
+
+def case_pid(c):
+    """-p shows that shell only, including the line it was already waiting for."""
+    a, b = c.shell(), c.shell()
+    t = c.tracer(["-p", str(a.pid)])
+    a.type_line(b"echo from-a-1")
+    b.type_line(b"echo from-b")
+    a.type_line(b"echo from-a-2")
+    rc, out = t.stop()
+    check(rc == 0, "rc %d: %s" % (rc, t.stderr_text()))
+    got = rows_of(out)
+    check(got == [(a.pid, b"echo from-a-1"), (a.pid, b"echo from-a-2")],
+          "-p %d rows: %r" % (a.pid, got))
+
+
+def case_json(c):
+    """-j: every line parses strictly and its fields are what was typed."""
+    sh = c.shell()
+    t = c.tracer(["-j"])
+    lines = [b"echo json-1", "echo caf\u00e9 \u2713".encode(),
+             b"echo tab\x16\there", b"printf '%s' \"quote\\\\\""]
+    whens = [sh.type_line(l) for l in lines]
+    rc, out = t.stop()
+    check(rc == 0, "rc %d" % rc)
+    check(not out.startswith(b"TIME"), "a header in JSON mode")
+    rows = [r for r in json_lines(out) if r["pid"] == sh.pid]
+    check(len(rows) == len(lines), "%d JSON rows for %d lines" % (len(rows), len(lines)))
+    uid = os.getuid()
+    for r, typed, when in zip(rows, lines, whens):
+        want = typed.replace(b"\x16", b"").decode()
+        check(r["command"] == want, "command %r != %r" % (r["command"], want))
+        check(r["pid"] == sh.pid and r["tid"] == sh.pid, "pid/tid %r" % r)
+        check(r["uid"] == uid and r["comm"] == "bash", "uid/comm %r" % r)
+        check("truncated" not in r, "truncated on a short line")
+        # RFC 3339 with microseconds and an offset
+        ts = r["time"]
+        check(len(ts) == 32 and ts[10] == "T" and ts[19] == "." and ts[26] in "+-",
+              "time %r" % ts)
+        t_event = time.mktime(time.strptime(ts[:19], "%Y-%m-%dT%H:%M:%S")) + \
+            float("0" + ts[19:26])
+        check(abs(t_event - when) < 2, "time %s is %.3fs from the keypress" %
+              (ts, t_event - when))
+
+
+def case_count(c):
+    """-c 3: exactly three rows, then exit 0 by itself."""
+    sh = c.shell()
+    t = c.tracer(["-c", "3"])
+    for i in range(5):
+        sh.type_line(b"echo count-%d" % i)
+        if t.proc.poll() is not None:
+            break
+    rc, out = t.wait(10)
+    check(rc == 0, "-c 3: rc %d" % rc)
+    got = rows_of(out)
+    check([cmd for _, cmd in got] == [b"echo count-0", b"echo count-1", b"echo count-2"],
+          "-c 3 rows: %r" % got)
+
+
+def case_duration(c):
+    """-d 2: exits 0 in 2 s +- 0.5, with its rows kept; --no-header."""
+    sh = c.shell()
+    start = time.time()
+    t = c.tracer(["-d", "2", "--no-header"])
+    attached = time.time()
+    sh.type_line(b"echo during-duration")
+    rc, out = t.wait(10)
+    took = time.time() - attached
+    check(rc == 0, "-d 2: rc %d" % rc)
+    check(1.5 <= took <= 2.5, "-d 2 took %.2fs after attaching (%.2fs in all)" %
+          (took, time.time() - start))
+    got = rows_of(out, header=False)
+    check(got == [(sh.pid, b"echo during-duration")], "rows %r" % got)
+
+
+def case_uid(c):
+    """-U adds a UID column after PID."""
+    sh = c.shell()
+    t = c.tracer(["-U"])
+    sh.type_line(b"echo with-uid")
+    rc, out = t.stop()
+    lines = out.split(b"\n")
+    check(lines[0] == b"TIME      PID     UID    COMMAND", "header %r" % lines[0])
+    row = [l for l in lines[1:] if l.endswith(b"echo with-uid")]
+    check(len(row) == 1, "rows %r" % lines)
+    check(row[0][18:25] == b"%-6d " % os.getuid(), "UID column in %r" % row[0])
+
+
+def case_long(c):
+    """4096 bytes whole; 5000 bytes cut at 4096 and marked."""
+    sh = c.shell()
+    t = c.tracer(["-j"])
+    exact = b"echo " + b"y" * 4091
+    longer = b"echo " + b"z" * 4995
+    sh.type_line(exact, timeout=60)
+    sh.type_line(longer, timeout=60)
+    rc, out = t.stop()
+    rows = [r for r in json_lines(out) if r["pid"] == sh.pid]
+    check(len(rows) == 2, "%d rows" % len(rows))
+    check(rows[0]["command"] == exact.decode() and "truncated" not in rows[0],
+          "4096-byte line not whole: %d bytes" % len(rows[0]["command"]))
+    check(rows[1]["command"] == longer[:4096].decode() and rows[1].get("truncated") is True,
+          "5000-byte line: %d bytes, truncated=%r" % (len(rows[1]["command"]),
+                                                      rows[1].get("truncated")))
+
+
+CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
+
+
+def main():
+    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
+        fail("usage: %s %s" % (sys.argv[0], "|".join(CASES)))
+    require_bpf()
+    c = Case()
+    try:
+        CASES[sys.argv[1]](c)
+    finally:
+        c.close()
+    print("ok: " + sys.argv[1])
+
+
+main()

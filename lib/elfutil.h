@@ -56,21 +56,3 @@ int elf_find_library(const char *path, const char *soname, const char *root,
 		     char *out, size_t outlen);
 
 #endif
-
-/*
- * This header shadows the system <elf.h> for every file built with lib/ on
- * the include path, including <libelf.h> and <link.h>, which need the real
- * one. Chain to it so both work. Clang warns when this header was found
- * relative to the including file, but then searches the whole path, which
- * still reaches the system header.
- */
-#ifndef _ELF_H
-#ifdef __clang__
-#pragma clang diagnostic push
-#pragma clang diagnostic ignored "-Winclude-next-absolute-path"
-#endif
-#include_next <elf.h>
-#ifdef __clang__
-#pragma clang diagnostic pop
-#endif
-#endif

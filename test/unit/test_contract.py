@@ -30,6 +30,32 @@ def complete(words):
     return p.stdout.split()
 
 
+def installed(tools):
+    """meson install puts the binary, the busybox links, every man page and
+    the completion (also under each busybox name) in place."""
+    import tempfile
+    with tempfile.TemporaryDirectory() as dest:
+        p = subprocess.run(["meson", "install", "-C", os.environ["UTRACE_BUILD"],
+                            "--no-rebuild", "--destdir", dest],
+                           capture_output=True, text=True, timeout=120)
+        check(p.returncode == 0, "meson install failed: %s" % p.stderr[-500:])
+        files = set()
+        for root, dirs, names in os.walk(dest):
+            for n in names + dirs:
+                files.add(os.path.relpath(os.path.join(root, n), dest))
+
+        def has(suffix):
+            return any(f.endswith(suffix) for f in files)
+        check(has("sbin/utrace"), "utrace not installed: %r" % sorted(files))
+        check(has("man8/utrace.8"), "utrace.8 not installed")
+        check(has("completions/utrace"), "completion not installed")
+        for t in tools:
+            check(has("man8/utrace-%s.8" % t), "utrace-%s.8 not installed" % t)
+        for alias in ("bashreadline", "gethostlatency"):
+            check(has("sbin/" + alias), "%s link not installed" % alias)
+            check(has("completions/" + alias), "%s completion not installed" % alias)
+
+
 def main():
     out = subprocess.run([UTRACE, "list"], capture_output=True, text=True,
                          timeout=10).stdout
@@ -59,6 +85,7 @@ def main():
         opts = set(re.findall(r"(--[a-z][-a-z]*)", help_out))
         got = set(complete([UTRACE, t, "--"]))
         check(opts and opts <= got, "completion for %s misses %r" % (t, sorted(opts - got)))
+    installed(tools)
     if failures:
         for f in failures:
             print("FAIL: " + f, file=sys.stderr)

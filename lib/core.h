@@ -21,13 +21,15 @@ struct probe_link {
 	pid_t pid;
 	bool retprobe;
 	const struct bpf_program *prog;
-	struct bpf_link *link;
+	struct bpf_link *link;	/* a perf-event link, or */
+	int fd;			/* a uprobe_multi link; -1 if none */
 };
 
 struct utrace_core {
 	struct probe_link *links;
 	size_t nlinks, caplinks;
 	struct ring_buffer *rb;
+	bool multi;		/* attach with uprobe_multi links */
 	struct wallclock clock;
 	struct procscan scan;
 	uint64_t printed;
@@ -47,6 +49,7 @@ void output_event(struct utrace_session *s, const struct event_hdr *e,
 bool output_flush(struct utrace_session *s);
 
 /* attach.c */
+void attach_prepare(struct utrace_session *s);
 void attach_detach_all(struct utrace_session *s);
 
 /* privilege.c: 0, or -EPERM with @missing naming what is lacking. */

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
@@ -28,6 +29,9 @@ int parse_seconds(const char *s, double min, double max, double *out)
 	char *end;
 
 	if (!s || !(isdigit((unsigned char)s[0]) || s[0] == '.'))
+		return -EINVAL;
+	/* decimal only, as for the other options: strtod would take "0x10" */
+	if (strpbrk(s, "xX"))
 		return -EINVAL;
 	errno = 0;
 	v = strtod(s, &end);

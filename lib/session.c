@@ -5,6 +5,7 @@
  * -> report -> detach. Each phase is one function below.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -82,6 +83,7 @@ static int open_object(struct utrace_session *s)
 	}
 	if (s->tool->configure && (err = s->tool->configure(s)))
 		return err;
+	attach_prepare(s);
 	return UTRACE_EXIT_OK;
 }
 
@@ -91,11 +93,14 @@ static int load_object(struct utrace_session *s)
 
 	if (!err)
 		return UTRACE_EXIT_OK;
-	if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL))
-		utrace_error(s, "this kernel has no BPF ring buffer (Linux 5.8 or later is needed)");
-	else if (err == -EPERM || err == -EACCES)
+	/* first: a denied bpf() makes libbpf's ring buffer probe say "absent" */
+	if (err == -EPERM || err == -EACCES)
 		utrace_error(s, "the kernel refused to load BPF programs (%s): are BPF syscalls restricted (kernel.unprivileged_bpf_disabled, seccomp, lockdown)?",
 			     strerror(-err));
+	else if (err == -ENOSYS)
+		utrace_error(s, "no bpf() system call: the kernel lacks CONFIG_BPF_SYSCALL, or a seccomp policy hides it");
+	else if (!libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL))
+		utrace_error(s, "this kernel has no BPF ring buffer (Linux 5.8 or later is needed)");
 	else
 		utrace_error(s, "cannot load BPF programs: %s (run with -v for the verifier's log)",
 			     strerror(-err));
@@ -170,7 +175,14 @@ static int make_waiter(struct utrace_session *s, int *sfd)
 	epoll_ctl(ep, EPOLL_CTL_ADD, *sfd, &ev);
 	ev.data.u32 = 2;
 	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->core->rb), &ev);
-	(void)s;
+	/*
+	 * stdout for EPOLLERR/EPOLLHUP only (reported without asking): when
+	 * the reader of a pipe leaves (`utrace readline | head -1`), end now,
+	 * not at the next event. Files and /dev/null refuse (EPERM): fine.
+	 */
+	ev.events = 0;
+	ev.data.u32 = 3;
+	epoll_ctl(ep, EPOLL_CTL_ADD, STDOUT_FILENO, &ev);
 	return ep;
 }
 
@@ -192,7 +204,7 @@ static void poll_loop(struct utrace_session *s)
 	uint64_t start = utrace_now_ns();
 	uint64_t next_scan = start + RESCAN_NS;
 	uint64_t next_interval = start + s->interval_ns;
-	struct epoll_event evs[2];
+	struct epoll_event evs[3];
 	int sfd, ep = make_waiter(s, &sfd);
 
 	if (ep < 0) {
@@ -214,10 +226,13 @@ static void poll_loop(struct utrace_session *s)
 			if ((int64_t)((end - now) / 1000000) < wait_ms)
 				wait_ms = (int64_t)((end - now + 999999) / 1000000);
 		}
-		n = epoll_wait(ep, evs, 2, (int)wait_ms);
-		for (int i = 0; i < n; i++)
+		n = epoll_wait(ep, evs, 3, (int)wait_ms);
+		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == 1)
 				signalled = true;
+			else if (evs[i].data.u32 == 3)
+				c->epipe = true;	/* as if a write got EPIPE */
+		}
 		if (!consume(s) || signalled)
 			break;
 		now = utrace_now_ns();
@@ -315,15 +330,46 @@ static void teardown(struct utrace_session *s)
 	obuf_free(&s->out);
 }
 
+/*
+ * A closed fd 0, 1 or 2 would be reused by the first file or BPF object we
+ * open, and rows or messages written into it. Put /dev/null there instead.
+ * Returns false if stdout was closed.
+ */
+static bool std_fds_open(void)
+{
+	bool out_open = true;
+
+	for (int fd = 0; fd <= 2; fd++) {
+		int n;
+
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		if (fd == STDOUT_FILENO)
+			out_open = false;
+		n = open("/dev/null", fd ? O_WRONLY : O_RDONLY);
+		if (n >= 0 && n != fd) {
+			dup2(n, fd);
+			close(n);
+		}
+	}
+	return out_open;
+}
+
 int utrace_run(const struct utrace_tool *tool, int argc, char **argv)
 {
 	struct utrace_core core = { 0 };
 	struct utrace_session s = { .tool = tool, .core = &core };
+	bool out_open = std_fds_open();
 	int rc;
 
 	wallclock_sync(&core.clock);
 	if (options_parse(&s, argc, argv))
 		return UTRACE_EXIT_USAGE;
+	if (!out_open) {
+		/* `utrace readline >&-`: nowhere to print, so nothing to trace */
+		utrace_error(&s, "standard output is closed");
+		return UTRACE_EXIT_ERROR;
+	}
 	if (tool->prepare && (rc = tool->prepare(&s)))
 		goto out;
 	block_signals();

@@ -2,6 +2,9 @@
 /*
  * Which processes are new since the last look at /proc. System-wide tools
  * use it to cover binaries and libraries that appear after tracing began.
+ * A process that exec()s another program counts as new again: a container
+ * runtime keeps its PID into the container's entrypoint, whose libc is not
+ * the runtime's.
  */
 #ifndef UTRACE_PROCSCAN_H
 #define UTRACE_PROCSCAN_H
@@ -9,8 +12,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct proc_id {
+	pid_t pid;
+	dev_t exe_dev;		/* the executable: changes on exec */
+	ino_t exe_ino;
+};
+
 struct procscan {
-	pid_t *seen;		/* sorted; only live processes are kept */
+	struct proc_id *seen;	/* sorted by pid; only live processes */
 	size_t nseen;
 };
 

@@ -184,6 +184,11 @@ static int rl_attach(struct utrace_session *s)
 	/* The default; shells running from other binaries are discovered. */
 	if (!nshells && access("/bin/bash", F_OK) == 0) {
 		err = attach_binary(s, "/bin/bash", NULL, -1);
+		/* no privilege here means none for any shell found later */
+		if (err == -EPERM || err == -EACCES) {
+			utrace_error(s, "/bin/bash: %s", elf_strerror(err));
+			return UTRACE_EXIT_ERROR;
+		}
 		if (err)
 			utrace_verbose(s, "/bin/bash: %s", elf_strerror(err));
 	}

@@ -273,7 +273,11 @@ static int setup(struct utrace_session *s)
 	if ((err = targets_check(s)))
 		return err;
 	if (privilege_check(missing, sizeof(missing))) {
-		utrace_error(s, "permission denied: need root, or %s", missing);
+		if (geteuid() == 0)
+			utrace_error(s, "permission denied: root, but without %s (capabilities dropped?)",
+				     missing);
+		else
+			utrace_error(s, "permission denied: need root, or %s", missing);
 		return UTRACE_EXIT_ERROR;
 	}
 	verbose_libbpf = s->opt.verbose;
@@ -366,9 +370,12 @@ int utrace_run(const struct utrace_tool *tool, int argc, char **argv)
 	if (options_parse(&s, argc, argv))
 		return UTRACE_EXIT_USAGE;
 	if (!out_open) {
-		/* `utrace readline >&-`: nowhere to print, so nothing to trace */
-		utrace_error(&s, "standard output is closed");
-		return UTRACE_EXIT_ERROR;
+		/*
+		 * `utrace readline >&-`: as when the reader of a pipe has
+		 * left, there is no one to print for: end quietly, before
+		 * anything is attached.
+		 */
+		return UTRACE_EXIT_OK;
 	}
 	if (tool->prepare && (rc = tool->prepare(&s)))
 		goto out;

@@ -82,7 +82,9 @@ class Shell:
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.send_signal(signal.SIGKILL)
                 self.proc.wait()
-        try:
-            os.close(self.master)
-        except OSError:
-            pass
+        # The reader ends on EIO once the shell is gone; closing the fd
+        # under it would let it read the next pty opened with that number.
+        self.reader.join(5)
+        if self.reader.is_alive():
+            raise RuntimeError("pty reader of bash %d did not end" % self.pid)
+        os.close(self.master)

@@ -131,26 +131,54 @@ static void put_run(struct obuf *o, const unsigned char *s, size_t from,
 		obuf_put(o, s + from, to - from);
 }
 
-/* Terminal form of one ASCII byte that needs escaping. */
-static void text_escape_ascii(struct obuf *o, unsigned char c)
+/*
+ * One output form: which ASCII bytes it escapes and how it writes them, how
+ * it writes a byte that is not valid UTF-8, and how it writes a valid code
+ * point at or above U+0080 that must not appear raw. Both forms scan input
+ * the same way (escape_with()), so a fix to the scan cannot miss one.
+ */
+struct esc_form {
+	bool (*ascii_needs_escape)(unsigned char c);
+	void (*put_ascii)(struct obuf *o, unsigned char c);
+	void (*put_bad_byte)(struct obuf *o, unsigned char c);
+	void (*put_cp)(struct obuf *o, uint32_t cp);
+};
+
+/*
+ * Append @src[0..n) to @o in form @f. Always inlined: @f is a constant in
+ * every caller, so the per-byte test becomes a direct call again.
+ */
+static inline __attribute__((always_inline))
+void escape_with(struct obuf *o, const char *src, size_t n,
+		 const struct esc_form *f)
 {
-	switch (c) {
-	case '\\':
-		obuf_put(o, "\\\\", 2);
-		break;
-	case '\t':
-		obuf_put(o, "\\t", 2);
-		break;
-	case '\n':
-		obuf_put(o, "\\n", 2);
-		break;
-	case '\r':
-		obuf_put(o, "\\r", 2);
-		break;
-	default:
-		put_hex_byte(o, c);
-		break;
+	const unsigned char *s = (const unsigned char *)src;
+	size_t i = 0, run = 0, len;
+	uint32_t cp;
+
+	while (i < n) {
+		len = utf8_decode(s + i, n - i, &cp);
+		if (len == 1 && !f->ascii_needs_escape(s[i])) {
+			i++;
+			continue;
+		}
+		if (len > 1 && !is_unsafe_nonascii(cp)) {
+			i += len;
+			continue;
+		}
+		put_run(o, s, run, i);
+		if (len == 0) {
+			f->put_bad_byte(o, s[i]);
+			len = 1;
+		} else if (len == 1) {
+			f->put_ascii(o, s[i]);
+		} else {
+			f->put_cp(o, cp);
+		}
+		i += len;
+		run = i;
 	}
+	put_run(o, s, run, i);
 }
 
 static bool text_ascii_needs_escape(unsigned char c)
@@ -158,76 +186,53 @@ static bool text_ascii_needs_escape(unsigned char c)
 	return c < 0x20 || c == 0x7f || c == '\\';
 }
 
-void escape_text(struct obuf *o, const char *src, size_t n)
+/*
+ * Both forms write some ASCII bytes as a backslash and a letter. If @c is in
+ * @from, append '\\' and the letter at the same place in @to and return
+ * true; return false, writing nothing, otherwise.
+ */
+static bool put_short_escape(struct obuf *o, unsigned char c,
+			     const char *from, const char *to)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	size_t i = 0, run = 0, len;
-	uint32_t cp;
+	const char *p = memchr(from, c, strlen(from));
+	char e[2];
 
-	/* Make room for the common case (nothing escaped) in one go. */
-	obuf_reserve(o, n);
-	while (i < n) {
-		len = utf8_decode(s + i, n - i, &cp);
-		if (len == 1 && !text_ascii_needs_escape(s[i])) {
-			i++;
-			continue;
-		}
-		if (len > 1 && !is_unsafe_nonascii(cp)) {
-			i += len;
-			continue;
-		}
-		put_run(o, s, run, i);
-		if (len == 0) {
-			put_hex_byte(o, s[i]);
-			len = 1;
-		} else if (len == 1) {
-			text_escape_ascii(o, s[i]);
-		} else {
-			obuf_put(o, "\\u{", 3);
-			put_hex4(o, cp);
-			obuf_putc(o, '}');
-		}
-		i += len;
-		run = i;
-	}
-	put_run(o, s, run, i);
+	if (!p)
+		return false;
+	e[0] = '\\';
+	e[1] = to[p - from];
+	obuf_put(o, e, 2);
+	return true;
 }
 
-/* JSON form of one ASCII byte that needs escaping (RFC 8259 section 7). */
-static void json_escape_ascii(struct obuf *o, unsigned char c)
+/* Terminal form of one ASCII byte that needs escaping. */
+static void text_escape_ascii(struct obuf *o, unsigned char c)
 {
-	char e[2] = { '\\', 0 };
+	if (!put_short_escape(o, c, "\\\t\n\r", "\\tnr"))
+		put_hex_byte(o, c);
+}
 
-	switch (c) {
-	case '"':
-	case '\\':
-		e[1] = (char)c;
-		break;
-	case '\b':
-		e[1] = 'b';
-		break;
-	case '\f':
-		e[1] = 'f';
-		break;
-	case '\n':
-		e[1] = 'n';
-		break;
-	case '\r':
-		e[1] = 'r';
-		break;
-	case '\t':
-		e[1] = 't';
-		break;
-	default:
-		/*
-		 * Other C0 controls must be escaped; DEL may be raw in
-		 * JSON but is escaped too, as the line may reach a terminal.
-		 */
-		obuf_put(o, "\\u", 2);
-		put_hex4(o, c);
-		return;
-	}
-	obuf_put(o, e, 2);
+/* Terminal form of an escaped code point (C1 or bidi control). */
+static void text_put_cp(struct obuf *o, uint32_t cp)
+{
+	obuf_put(o, "\\u{", 3);
+	put_hex4(o, cp);
+	obuf_putc(o, '}');
+}
+
+static const struct esc_form text_form = {
+	.ascii_needs_escape = text_ascii_needs_escape,
+	.put_ascii = text_escape_ascii,
+	/* One "\xNN" per bad byte keeps the escaping reversible. */
+	.put_bad_byte = put_hex_byte,
+	.put_cp = text_put_cp,
+};
+
+void escape_text(struct obuf *o, const char *src, size_t n)
+{
+	/* Make room for the common case (nothing escaped) in one go. */
+	obuf_reserve(o, n);
+	escape_with(o, src, n, &text_form);
 }
 
 static bool json_ascii_needs_escape(unsigned char c)
@@ -235,38 +240,42 @@ static bool json_ascii_needs_escape(unsigned char c)
 	return c < 0x20 || c == 0x7f || c == '"' || c == '\\';
 }
 
+static void json_put_cp(struct obuf *o, uint32_t cp)
+{
+	obuf_put(o, "\\u", 2);
+	put_hex4(o, cp);
+}
+
+/* JSON form of one ASCII byte that needs escaping (RFC 8259 section 7). */
+static void json_escape_ascii(struct obuf *o, unsigned char c)
+{
+	if (put_short_escape(o, c, "\"\\\b\f\n\r\t", "\"\\bfnrt"))
+		return;
+	/*
+	 * Other C0 controls must be escaped; DEL may be raw in JSON but is
+	 * escaped too, as the line may reach a terminal.
+	 */
+	json_put_cp(o, c);
+}
+
+/* U+FFFD REPLACEMENT CHARACTER, one per bad byte. */
+static void json_put_bad_byte(struct obuf *o, unsigned char c)
+{
+	(void)c;
+	obuf_put(o, "\xef\xbf\xbd", 3);
+}
+
+static const struct esc_form json_form = {
+	.ascii_needs_escape = json_ascii_needs_escape,
+	.put_ascii = json_escape_ascii,
+	.put_bad_byte = json_put_bad_byte,
+	.put_cp = json_put_cp,
+};
+
 /* The inside of a JSON string literal, without the quotes. */
 static void json_string_body(struct obuf *o, const char *src, size_t n)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	size_t i = 0, run = 0, len;
-	uint32_t cp;
-
-	while (i < n) {
-		len = utf8_decode(s + i, n - i, &cp);
-		if (len == 1 && !json_ascii_needs_escape(s[i])) {
-			i++;
-			continue;
-		}
-		if (len > 1 && !is_unsafe_nonascii(cp)) {
-			i += len;
-			continue;
-		}
-		put_run(o, s, run, i);
-		if (len == 0) {
-			/* U+FFFD REPLACEMENT CHARACTER, one per bad byte. */
-			obuf_put(o, "\xef\xbf\xbd", 3);
-			len = 1;
-		} else if (len == 1) {
-			json_escape_ascii(o, s[i]);
-		} else {
-			obuf_put(o, "\\u", 2);
-			put_hex4(o, cp);
-		}
-		i += len;
-		run = i;
-	}
-	put_run(o, s, run, i);
+	escape_with(o, src, n, &json_form);
 }
 
 void json_string(struct obuf *o, const char *src, size_t n)

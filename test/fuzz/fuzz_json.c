@@ -15,6 +15,7 @@
 
 #include "escape.h"
 #include "obuf.h"
+#include "utf8_ref.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,61 +24,6 @@ static void fail(const char *why, const struct obuf *line)
 	fprintf(stderr, "fuzz_json: %s\n  line: %.*s\n", why,
 		(int)line->len, line->data);
 	abort();
-}
-
-/* Strict UTF-8 decode by value; returns the length, or 0 if invalid. */
-static size_t ref_decode(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	static const uint32_t min_cp[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t len, i;
-	uint32_t c;
-
-	if (s[0] < 0x80)
-		len = 1, c = s[0];
-	else if ((s[0] & 0xe0) == 0xc0)
-		len = 2, c = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		len = 3, c = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		len = 4, c = s[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = c << 6 | (s[i] & 0x3f);
-	}
-	if (c < min_cp[len] || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return len;
-}
-
-static void put_utf8(struct obuf *o, uint32_t cp)
-{
-	char b[4];
-
-	if (cp < 0x80) {
-		b[0] = (char)cp;
-		obuf_put(o, b, 1);
-	} else if (cp < 0x800) {
-		b[0] = (char)(0xc0 | cp >> 6);
-		b[1] = (char)(0x80 | (cp & 0x3f));
-		obuf_put(o, b, 2);
-	} else if (cp < 0x10000) {
-		b[0] = (char)(0xe0 | cp >> 12);
-		b[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (cp & 0x3f));
-		obuf_put(o, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | cp >> 18);
-		b[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (cp & 0x3f));
-		obuf_put(o, b, 4);
-	}
 }
 
 /*

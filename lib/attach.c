@@ -100,9 +100,15 @@ void attach_prepare(struct utrace_session *s)
 	s->core->multi = uprobe_multi_supported() && !getenv("UTRACE_NO_UPROBE_MULTI");
 	if (!s->core->multi)
 		return;
-	bpf_object__for_each_program(p, s->obj)
+	bpf_object__for_each_program(p, s->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		/* only uprobes: a tool may have tracepoints too */
+		if (strncmp(sec, "uprobe", 6) && strncmp(sec, "uretprobe", 9))
+			continue;
 		bpf_program__set_expected_attach_type(p,
 			(enum bpf_attach_type)UTRACE_BPF_TRACE_UPROBE_MULTI);
+	}
 }
 
 size_t utrace_attached(const struct utrace_session *s)

@@ -46,8 +46,9 @@ static __always_inline void *utrace_reserve(__u64 size)
 		__u32 zero = 0;
 		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
 
+		/* atomic: a uprobe program can be preempted on this CPU */
 		if (lost)
-			*lost += 1;
+			__sync_fetch_and_add(lost, 1);
 	}
 	return e;
 }

@@ -36,7 +36,8 @@ struct call {
 
 /*
  * Keyed by pid_tgid. A thread that dies inside a lookup never reaches the
- * return probe; LRU lets such leftovers be pushed out instead of filling
+ * return probe: thread_exit() drops its call, and should that program not
+ * be attached, LRU lets such leftovers be pushed out instead of filling
  * the map. Preallocated, so an entry probe never allocates.
  */
 struct {
@@ -45,6 +46,23 @@ struct {
 	__type(key, __u64);
 	__type(value, struct call);
 } calls SEC(".maps");
+
+/*
+ * Each thread's exit (sched_process_exit fires in do_exit for every task).
+ * A thread that dies inside a lookup (killed, or ended by another thread's
+ * exit_group or execve) never reaches the return probe: its call is
+ * dropped here, so the map holds only calls in progress, and a thread that
+ * later gets the same id (PIDs wrap, at 32768 by default) is not taken for
+ * a nested call of the dead one's, its lookups left unreported.
+ */
+SEC("raw_tp/sched_process_exit")
+int thread_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&calls, &id);
+	return 0;
+}
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);

@@ -219,11 +219,21 @@ static void rl_discover(struct utrace_session *s, pid_t pid)
 	attach_process(s, pid, -1);
 }
 
+/* The line's length, trusted only as far as the record it came in. */
+static size_t line_len(const struct event_hdr *h, size_t size)
+{
+	const struct readline_event *e = (const void *)h;
+
+	if (size < sizeof(*e) || e->len > size - sizeof(*e))
+		return 0;
+	return e->len;
+}
+
 static void rl_row(struct utrace_session *s, const struct event_hdr *h,
 		   size_t size)
 {
+	size_t len = line_len(h, size);
 	const struct readline_event *e = (const void *)h;
-	size_t len = size >= sizeof(*e) && e->len <= READLINE_MAX ? e->len : 0;
 
 	utrace_put_text(s, e->line, len);
 	if (h->flags & READLINE_TRUNCATED)
@@ -233,8 +243,8 @@ static void rl_row(struct utrace_session *s, const struct event_hdr *h,
 static void rl_json(struct utrace_session *s, const struct event_hdr *h,
 		    size_t size)
 {
+	size_t len = line_len(h, size);
 	const struct readline_event *e = (const void *)h;
-	size_t len = size >= sizeof(*e) && e->len <= READLINE_MAX ? e->len : 0;
 
 	utrace_put_json_field(s, "command", e->line, len);
 	if (h->flags & READLINE_TRUNCATED)

@@ -136,16 +136,24 @@ def case_uid(c):
 
 
 def case_long(c):
-    """4096 bytes whole; 5000 bytes cut at 4096 and marked."""
+    """240/241 bytes whole; 4096 bytes whole; 5000 bytes cut at 4096 and marked."""
     sh = c.shell()
     t = c.tracer(["-j"])
+    # 240 and 241 bytes: either side of the short record (bpf/readline.h)
+    edges = [b"echo " + b"s" * 235, b"echo " + b"t" * 236]
+    for line in edges:
+        sh.type_line(line)
     exact = b"echo " + b"y" * 4091
     longer = b"echo " + b"z" * 4995
     sh.type_line(exact, timeout=60)
     sh.type_line(longer, timeout=60)
     rc, out = t.stop()
     rows = [r for r in json_lines(out) if r["pid"] == sh.pid]
-    check(len(rows) == 2, "%d rows" % len(rows))
+    check(len(rows) == 4, "%d rows" % len(rows))
+    for r, line in zip(rows, edges):
+        check(r["command"] == line.decode() and "truncated" not in r,
+              "%d-byte line came out as %d bytes" % (len(line), len(r["command"])))
+    rows = rows[2:]
     check(rows[0]["command"] == exact.decode() and "truncated" not in rows[0],
           "4096-byte line not whole: %d bytes" % len(rows[0]["command"]))
     check(rows[1]["command"] == longer[:4096].decode() and rows[1].get("truncated") is True,

@@ -243,13 +243,25 @@ static int attach_func(struct utrace_session *s, const char *path,
 }
 
 /*
+ * Outcomes of attaching that are no errno. -ESRCH is not used for them:
+ * our ELF reader says "no such symbol" with it, and the kernel "no such
+ * process" (a PID that is gone, or a thread id, for uprobe_multi).
+ */
+#define DL_NOT_LIBC	1	/* the file has no getaddrinfo */
+#define DL_NO_LIBC	2	/* the process has no libc mapped */
+
+/*
  * Probes on each traced function @path has. getaddrinfo is required: a
- * file without it is no libc; the others are old calls a libc may lack.
+ * file without it is no libc (DL_NOT_LIBC); the others are old calls a
+ * libc may lack. Else 0 or -errno.
  */
 static int attach_libc(struct utrace_session *s, const char *path, pid_t pid)
 {
-	int err;
+	uint64_t off;
+	int err = elf_symbol_offset(path, "getaddrinfo", &off);
 
+	if (err)
+		return err == -ESRCH ? DL_NOT_LIBC : err;
 	for (int f = 0; f < DNSLAT_NFUNCS; f++) {
 		err = attach_func(s, path, funcs[f].name, funcs[f].prog, pid);
 		if (err && (err != -ESRCH || f == DNSLAT_GETADDRINFO))
@@ -319,18 +331,23 @@ static const char *maps_path(char *line, char range[64])
 /*
  * Probe each libc @pid has mapped, through the map_files link of its first
  * mapping; @filter is the process to trace (-1: every user of the file).
- * Returns 0, -ESRCH when @pid maps no libc, or the first error.
+ * Returns 0, DL_NO_LIBC when @pid maps no libc, or the first error, with
+ * the path of the libc it concerns in @culprit.
  */
-static int attach_process(struct utrace_session *s, pid_t pid, pid_t filter)
+static int attach_process(struct utrace_session *s, pid_t pid, pid_t filter,
+			  char culprit[PATH_MAX])
 {
 	char path[64], line[PATH_MAX + 128], last[PATH_MAX] = "";
-	int err = -ESRCH;
+	int err = DL_NO_LIBC;
 	FILE *f;
 
 	snprintf(path, sizeof(path), "/proc/%d/maps", pid);
 	f = fopen(path, "re");
-	if (!f)
-		return -errno;
+	if (!f) {
+		err = -errno;
+		snprintf(culprit, PATH_MAX, "%s", path);
+		return err;
+	}
 	while (fgets(line, sizeof(line), f)) {
 		char range[64], link[128];
 		const char *file = maps_path(line, range);
@@ -345,61 +362,134 @@ static int attach_process(struct utrace_session *s, pid_t pid, pid_t filter)
 		}
 		err = attach_libc(s, link, filter);
 		utrace_verbose(s, "process %d: %s (%s): %s", pid, file, link,
+			       err == DL_NOT_LIBC ? "no getaddrinfo" :
 			       err ? elf_strerror(err) : "traced");
-		if (err)
+		if (err) {
+			snprintf(culprit, PATH_MAX, "%s", file);
 			break;
+		}
 	}
 	fclose(f);
 	return err;
 }
 
-/* Why the libc of -p @pid, or -l's file, cannot be traced: exit 1. */
-static int attach_failed(struct utrace_session *s, int err, pid_t pid)
+/* The thread group @pid belongs to, 0 if it is gone or exiting. */
+static pid_t proc_tgid(pid_t pid)
 {
-	if (err == -ESRCH && cfg.libc)
-		utrace_error(s, "%s: no getaddrinfo in it: not a libc?", cfg.libc);
-	else if (err == -ESRCH)
+	char path[64], line[128], state = 0;
+	pid_t tgid = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", pid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		if (!strncmp(line, "State:", 6))
+			sscanf(line + 6, " %c", &state);
+		else if (!strncmp(line, "Tgid:", 5))
+			tgid = (pid_t)strtol(line + 5, NULL, 10);
+	}
+	fclose(f);
+	/* a zombie (Z) or a task on its way out (X) has no code left to trace */
+	return state == 'Z' || state == 'X' ? 0 : tgid;
+}
+
+/*
+ * Why -p @pid (@culprit: its libc), or -l's file, cannot be traced:
+ * exit 1. A process that went away since it was named is said to have
+ * exited, whatever step noticed it.
+ */
+static int attach_failed(struct utrace_session *s, int err, pid_t pid,
+			 const char *culprit)
+{
+	const char *why = err == DL_NOT_LIBC ? "no getaddrinfo in it" : elf_strerror(err);
+
+	if (pid > 0 && !proc_tgid(pid))
+		utrace_error(s, "process %d exited", pid);
+	else if (err == DL_NO_LIBC)
 		utrace_error(s, "process %d has no libc mapped: statically linked?", pid);
+	else if (err == DL_NOT_LIBC && cfg.libc)
+		utrace_error(s, "%s: no getaddrinfo in it: not a libc?", cfg.libc);
 	else if (cfg.libc)
-		utrace_error(s, "%s: %s", cfg.libc, elf_strerror(err));
+		utrace_error(s, "%s: %s", cfg.libc, why);
+	else if (pid > 0)
+		utrace_error(s, "process %d: %s: %s", pid, culprit, why);
 	else
-		utrace_error(s, "process %d: its libc: %s", pid, elf_strerror(err));
+		utrace_error(s, "the host's libc %s: %s", culprit, why);
 	return UTRACE_EXIT_ERROR;
+}
+
+/*
+ * A thread that dies inside a lookup never reaches the return probe: its
+ * call is dropped when it exits (thread_exit in dnslat.bpf.c), so the map
+ * of calls holds only calls in progress, and a later thread given the same
+ * id does not inherit a dead one's frame. Without it (attach refused), the
+ * map's LRU still pushes such leftovers out when it fills.
+ */
+static struct bpf_link *exit_link;
+
+static void attach_exit_cleanup(struct utrace_session *s)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(s->obj, "thread_exit");
+
+	exit_link = p ? bpf_program__attach_raw_tracepoint(p, "sched_process_exit") : NULL;
+	if (!exit_link)
+		utrace_verbose(s, "no clean-up at thread exit: %s",
+			       p ? strerror(errno) : "no program");
 }
 
 static int dl_attach(struct utrace_session *s)
 {
+	char culprit[PATH_MAX] = "";
 	int err;
 
 	for (int i = 0; i < s->opt.npids; i++) {
-		pid_t pid = s->opt.pids[i];
+		pid_t pid = s->opt.pids[i], tgid = proc_tgid(pid);
 
+		/*
+		 * A thread id is no process: uprobe_multi refuses it, a perf
+		 * event would watch that one thread. Say so either way.
+		 */
+		if (tgid && tgid != pid) {
+			utrace_error(s, "%d is a thread of process %d: trace -p %d", pid,
+				     tgid, tgid);
+			return UTRACE_EXIT_ERROR;
+		}
 		err = cfg.libc ? attach_libc(s, cfg.libc, pid)
-			       : attach_process(s, pid, pid);
+			       : attach_process(s, pid, pid, culprit);
 		if (err)
-			return attach_failed(s, err, pid);
+			return attach_failed(s, err, pid, culprit);
 	}
-	if (s->opt.npids)
-		return UTRACE_EXIT_OK;
-	if (cfg.libc) {
+	if (!s->opt.npids && cfg.libc) {
 		err = attach_libc(s, cfg.libc, -1);
-		return err ? attach_failed(s, err, -1) : UTRACE_EXIT_OK;
+		if (err)
+			return attach_failed(s, err, -1, cfg.libc);
+	} else if (!s->opt.npids) {
+		/*
+		 * Our own libc is the host's: probed now, so lookups are seen
+		 * even before the first scan of the processes (which skips us)
+		 * ends. Failing here (permission denied...) would fail for the
+		 * others too: say why now, not "nothing to trace" later. No
+		 * libc at all (a static utrace) leaves it to the scans.
+		 */
+		err = attach_process(s, getpid(), -1, culprit);
+		if (err == DL_NO_LIBC)
+			utrace_verbose(s, "no libc mapped here: the scans find them");
+		else if (err)
+			return attach_failed(s, err, -1, culprit);
 	}
-	/*
-	 * Our own libc is the host's: probed now, so lookups are seen even
-	 * before the first scan of the processes (which skips us) ends.
-	 */
-	err = attach_process(s, getpid(), -1);
-	if (err)
-		utrace_verbose(s, "the host's libc: %s", elf_strerror(err));
+	attach_exit_cleanup(s);
 	return UTRACE_EXIT_OK;
 }
 
 static void dl_discover(struct utrace_session *s, pid_t pid)
 {
+	char culprit[PATH_MAX];
+
 	/* -l names the one file to trace */
 	if (!cfg.libc)
-		attach_process(s, pid, -1);
+		attach_process(s, pid, -1, culprit);
 }
 
 static const char *code_name(const struct name_code *t, int code)
@@ -661,6 +751,8 @@ static void dl_finish(struct utrace_session *s)
 static void dl_cleanup(struct utrace_session *s)
 {
 	(void)s;
+	bpf_link__destroy(exit_link);
+	exit_link = NULL;
 	free(probed);
 	probed = NULL;
 	nprobed = capprobed = 0;

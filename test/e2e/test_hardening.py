@@ -9,11 +9,13 @@ uprobe_events).
 
     test_hardening.py GROUP...     GROUP: badinput shells privilege pipe
                                           kill9 churn identical hostile
+                                          deleted soak
                                    (none: all of them)
 
 Cases the core answers for every tool run for each name in TOOLS
-(UTRACE_HARDENING_TOOLS=readline,dnslat overrides); tool-specific cases
-are the functions in TOOL_CASES[tool][group].
+(default readline,dnslat; UTRACE_HARDENING_TOOLS=readline overrides);
+tool-specific cases are the functions in TOOL_CASES[tool][group]. dnslat's
+are in hardening_dnslat.py (UTRACE_SOAK_SECONDS: the soak's length, 60).
 """
 import base64
 import os
@@ -33,8 +35,9 @@ from shell import PROMPT  # noqa: E402
 import hardening_util as hu  # noqa: E402
 from hardening_util import (check_no_leftovers, check_not_crashed,  # noqa: E402
                             expect_error)
+import hardening_dnslat  # noqa: E402
 
-TOOLS = [t for t in os.environ.get("UTRACE_HARDENING_TOOLS", "readline").split(",") if t]
+TOOLS = [t for t in os.environ.get("UTRACE_HARDENING_TOOLS", "readline,dnslat").split(",") if t]
 HERE = os.path.dirname(os.path.abspath(__file__))
 TMP = None                      # one scratch directory per run
 STARTED = []                    # processes to kill (by PID) if a check fails
@@ -999,6 +1002,26 @@ def group_hostile():
 
 
 # =============================================================================
+# deleted: a library or program deleted after being mapped (dnslat: its libc)
+# soak: a minute at full rate, RSS flat and every event accounted for
+# =============================================================================
+
+
+def group_deleted():
+    require_bpf()
+    for tool in TOOLS:
+        for fn in TOOL_CASES.get(tool, {}).get("deleted", []):
+            fn()
+
+
+def group_soak():
+    require_bpf()
+    for tool in TOOLS:
+        for fn in TOOL_CASES.get(tool, {}).get("soak", []):
+            fn()
+
+
+# =============================================================================
 
 # Cases a tool adds to a group; the core's cases run for every tool anyway.
 TOOL_CASES = {
@@ -1012,6 +1035,7 @@ TOOL_CASES = {
         "identical": [readline_identical],
         "hostile": [readline_hostile],
     },
+    "dnslat": hardening_dnslat.cases(sys.modules[__name__]),
 }
 
 GROUPS = {
@@ -1023,6 +1047,8 @@ GROUPS = {
     "churn": group_churn,
     "identical": group_identical,
     "hostile": group_hostile,
+    "deleted": group_deleted,
+    "soak": group_soak,
 }
 
 

@@ -57,5 +57,7 @@ int privilege_check(char *missing, size_t len);
 
 /* targets.c: check -p PIDs before anything loads; returns an exit code. */
 int targets_check(struct utrace_session *s);
+/* With -p: true once every process named has exited. */
+bool targets_gone(const struct utrace_session *s);
 
 #endif

@@ -240,6 +240,9 @@ static void poll_loop(struct utrace_session *s)
 			wallclock_sync(&c->clock);
 			discover(s);
 			next_scan = now + RESCAN_NS;
+			/* like strace -p: nothing left to trace, so done */
+			if (targets_gone(s))
+				break;
 		}
 		if (s->interval_ns && now >= next_interval && s->tool->interval) {
 			s->tool->interval(s);

@@ -4,6 +4,8 @@
  * one-line error and not a half-attached tracer.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -58,4 +60,34 @@ int targets_check(struct utrace_session *s)
 		}
 	}
 	return UTRACE_EXIT_OK;
+}
+
+/* A zombie has exited too: it runs no more code. */
+static bool gone(pid_t pid)
+{
+	char path[64], buf[512];
+	const char *state;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return true;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return true;
+	buf[n] = '\0';
+	/* the state follows the command name, which may hold ") " itself */
+	state = strrchr(buf, ')');
+	return state && state[1] == ' ' && (state[2] == 'Z' || state[2] == 'X');
+}
+
+bool targets_gone(const struct utrace_session *s)
+{
+	for (int i = 0; i < s->opt.npids; i++)
+		if (!gone(s->opt.pids[i]))
+			return false;
+	return s->opt.npids > 0;
 }

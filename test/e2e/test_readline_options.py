@@ -161,6 +161,21 @@ def case_long(c):
                                                       rows[1].get("truncated")))
 
 
+def case_exit(c):
+    """-p: when the shell exits, the tracer prints what is left and exits 0."""
+    sh = c.shell()
+    t = c.tracer(["-p", str(sh.pid)])
+    sh.type_line(b"echo last-words")
+    os.write(sh.master, b"exit\r")
+    start = time.time()
+    rc, out = t.wait(10)
+    took = time.time() - start
+    check(rc == 0, "rc %d: %s" % (rc, t.stderr_text()))
+    check(took < 3, "exited %.1fs after its only shell" % took)
+    check(rows_of(out) == [(sh.pid, b"echo last-words"), (sh.pid, b"exit")],
+          "rows %r" % rows_of(out))
+
+
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
 
 

@@ -467,7 +467,11 @@ def case_histogram(lab):
     lks = [lab.lookup("getaddrinfo", "h.utrace.test", repeat=3, wait=True),
            lab.lookup("gethostbyname", "h.utrace.test", repeat=2, wait=True),
            lab.lookup("gethostbyaddr", "127.0.0.7", repeat=1, wait=True)]
-    pids = []
+    # -p tracers end once their processes have: this one outlives the
+    # lookups so that the -i tracers see whole intervals
+    keeper = subprocess.Popen(["sleep", "60"])
+    lab.procs.append(keeper)
+    pids = ["-p", str(keeper.pid)]
     for lk in lks:
         pids += ["-p", str(lk.pid)]
     table = lab.tracer(["-H"] + pids, "table")

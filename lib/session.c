@@ -22,16 +22,19 @@
 
 /* Without a wakeup, events wait at most this long to be shown. */
 #define POLL_MS 100
+/* New processes (and their libraries) are looked for this often. */
 #define RESCAN_NS 1000000000ULL
-/* the display's eyes: flush no less often than this */
 
 static bool verbose_libbpf;
 
+/*
+ * libbpf's messages only with -v: errors are reported by us, in one line
+ * that says what to do, not as libbpf's internals.
+ */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
-	if (!verbose_libbpf && level != LIBBPF_WARN)
-		return 0;
+	(void)level;
 	if (!verbose_libbpf)
 		return 0;
 	return vfprintf(stderr, fmt, ap);

@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-only
 """Helpers for test_hardening.py: running utrace with a time limit and
 checking its answer, asking the kernel what BPF state is left behind, a
-pty-driven program other than bash, and building C helpers at test time.
+bash on a pty, and building C helpers at test time.
 """
 import glob
 import json
@@ -9,9 +9,9 @@ import os
 import re
 import shutil
 import subprocess
-import threading
 import time
 
+from shell import Shell
 from utrace_test import UTRACE, check, fail
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -278,78 +278,7 @@ def build_c(src, out, libs=(), cflags=("-O2",)):
 build_c.why = ""
 
 
-class PtyProgram:
-    """Any line-reading program on a pty (shell.Shell is bash-only)."""
-
-    def __init__(self, argv, prompt, env=None):
-        import pty
-        self.prompt = prompt
-        self.master, slave = pty.openpty()
-        base = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb",
-                "HOME": "/tmp", "LANG": "C.UTF-8", "INPUTRC": "/dev/null"}
-        base.update(env or {})
-        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave, stderr=slave,
-                                     env=base, start_new_session=True, close_fds=True)
-        os.close(slave)
-        self.pid = self.proc.pid
-        self.buf = bytearray()
-        self.lock = threading.Lock()
-        self.reader = threading.Thread(target=self._drain, daemon=True)
-        self.reader.start()
-
-    def _drain(self):
-        while True:
-            try:
-                data = os.read(self.master, 65536)
-            except OSError:
-                return
-            if not data:
-                return
-            with self.lock:
-                self.buf += data
-
-    def screen(self):
-        with self.lock:
-            return bytes(self.buf)
-
-    def wait_for(self, count, timeout=10):
-        deadline = time.time() + timeout
-        while time.time() < deadline:
-            if self.screen().count(self.prompt) >= count:
-                time.sleep(0.05)
-                return
-            if self.proc.poll() is not None:
-                break
-            time.sleep(0.01)
-        raise TimeoutError("no prompt #%d from %d; screen ends %r" %
-                           (count, self.pid, self.screen()[-300:]))
-
-    def type_line(self, data):
-        before = self.screen().count(self.prompt)
-        os.write(self.master, data + b"\r")
-        self.wait_for(before + 1)
-
-    def close(self, quit=b"\x04"):
-        if self.proc.poll() is None:
-            try:
-                os.write(self.master, quit)
-                self.proc.wait(3)
-            except (OSError, subprocess.TimeoutExpired):
-                self.proc.kill()
-                self.proc.wait()
-        # The reader sees EIO once the program is gone. Close the master
-        # only then: a closed fd number is reused by the next pty opened,
-        # and a reader still looping would steal that one's output.
-        self.reader.join(5)
-        if not self.reader.is_alive():
-            os.close(self.master)
-
-
 def bash_pty(bash="/bin/bash"):
-    """An interactive bash as shell.Shell starts it. Used instead of Shell,
-    whose close() closes the pty while its reader thread may still read:
-    the fd number, reused by the next pty, then loses that one's output
-    (seen at once with shells in parallel)."""
-    from shell import PROMPT
-    return PtyProgram([bash, "--norc", "--noprofile", "-i"], PROMPT,
-                      env={"PS1": PROMPT.decode(), "HISTFILE": "/dev/null"})
+    """An interactive bash as shell.Shell starts it, without /etc/inputrc,
+    ended by Ctrl-D so that quitting types no line the tests would see."""
+    return Shell(bash, env_extra={"INPUTRC": "/dev/null"}, quit=b"\x04")

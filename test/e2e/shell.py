@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0-only
-"""An interactive bash driven through a pseudo-terminal, as a person would."""
+"""Line-reading programs (an interactive bash above all) driven through a
+pseudo-terminal, as a person would."""
 import os
 import pty
 import signal
@@ -10,21 +11,21 @@ import time
 PROMPT = b"utrace-test$ "
 
 
-class Shell:
-    def __init__(self, bash="/bin/bash", env_extra=None):
+class PtyProgram:
+    """@argv on a fresh pty, its screen collected by a reader thread."""
+
+    LINE_TIMEOUT = 10           # seconds type_line() waits for the next prompt
+
+    def __init__(self, argv, prompt, env=None, quit=b"\x04"):
+        self.prompt = prompt
+        self.quit = quit
         self.master, slave = pty.openpty()
-        env = {
-            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-            "TERM": "dumb",
-            "HOME": "/tmp",
-            "PS1": PROMPT.decode(),
-            "HISTFILE": "/dev/null",
-            "LANG": "C.UTF-8",
-        }
-        env.update(env_extra or {})
-        self.proc = subprocess.Popen(
-            [bash, "--norc", "--noprofile", "-i"], stdin=slave, stdout=slave,
-            stderr=slave, env=env, start_new_session=True, close_fds=True)
+        base = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "TERM": "dumb",
+                "HOME": "/tmp", "LANG": "C.UTF-8"}
+        base.update(env or {})
+        self.proc = subprocess.Popen(argv, stdin=slave, stdout=slave,
+                                     stderr=slave, env=base,
+                                     start_new_session=True, close_fds=True)
         os.close(slave)
         self.pid = self.proc.pid
         self.buf = bytearray()
@@ -33,7 +34,7 @@ class Shell:
         self.reader.start()
 
     def _drain(self):
-        # Keep the pty empty so a long echo never blocks the shell.
+        # Keep the pty empty so a long echo never blocks the program.
         while True:
             try:
                 data = os.read(self.master, 65536)
@@ -44,9 +45,13 @@ class Shell:
             with self.lock:
                 self.buf += data
 
+    def screen(self):
+        with self.lock:
+            return bytes(self.buf)
+
     def prompts(self):
         with self.lock:
-            return self.buf.count(PROMPT)
+            return self.buf.count(self.prompt)
 
     def wait_prompt(self, count, timeout=10):
         """Wait until the prompt has been shown @count times in all."""
@@ -56,13 +61,13 @@ class Shell:
                 # readline is entered right after the prompt is drawn
                 time.sleep(0.05)
                 return
+            if self.proc.poll() is not None:
+                break
             time.sleep(0.01)
-        with self.lock:
-            tail = bytes(self.buf[-300:])
-        raise TimeoutError("no prompt #%d from bash %d; screen ends %r" %
-                           (count, self.pid, tail))
+        raise TimeoutError("no prompt #%d from %d; screen ends %r" %
+                           (count, self.pid, self.screen()[-300:]))
 
-    def type_line(self, data, timeout=20):
+    def type_line(self, data, timeout=None):
         """Type @data then Enter; wait for the next prompt. Returns the time
         Enter was pressed."""
         before = self.prompts()
@@ -71,20 +76,36 @@ class Shell:
             time.sleep(0.005)
         pressed = time.time()
         os.write(self.master, b"\r")
-        self.wait_prompt(before + 1, timeout)
+        self.wait_prompt(before + 1, timeout or self.LINE_TIMEOUT)
         return pressed
 
     def close(self):
         if self.proc.poll() is None:
             try:
-                os.write(self.master, b"exit\r")
+                os.write(self.master, self.quit)
                 self.proc.wait(3)
             except (OSError, subprocess.TimeoutExpired):
                 self.proc.send_signal(signal.SIGKILL)
                 self.proc.wait()
-        # The reader ends on EIO once the shell is gone; closing the fd
+        # The reader ends on EIO once the program is gone; closing the fd
         # under it would let it read the next pty opened with that number.
         self.reader.join(5)
         if self.reader.is_alive():
-            raise RuntimeError("pty reader of bash %d did not end" % self.pid)
+            raise RuntimeError("pty reader of %d did not end" % self.pid)
         os.close(self.master)
+
+
+class Shell(PtyProgram):
+    """An interactive bash with no rc files, a known prompt and no history."""
+
+    LINE_TIMEOUT = 20
+
+    def __init__(self, bash="/bin/bash", env_extra=None, quit=b"exit\r"):
+        env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "PS1": PROMPT.decode(),
+            "HISTFILE": "/dev/null",
+        }
+        env.update(env_extra or {})
+        super().__init__([bash, "--norc", "--noprofile", "-i"], PROMPT, env,
+                         quit=quit)

@@ -31,7 +31,7 @@ import time
 sys.dont_write_bytecode = True      # leave no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from utrace_test import UTRACE, Tracer, check, fail, json_lines, require_bpf  # noqa: E402
-from shell import PROMPT  # noqa: E402
+from shell import PROMPT, PtyProgram  # noqa: E402
 import hardening_util as hu  # noqa: E402
 from hardening_util import (check_no_leftovers, check_not_crashed,  # noqa: E402
                             expect_error)
@@ -154,7 +154,7 @@ def core_pid_errors(tool):
     # a good PID with a bad one after it: nothing may stay attached
     sh = hu.bash_pty()
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
         expect_error(tool, ["-p", str(sh.pid), "-p", str(pid)], 1, pid, ["no such process"])
     finally:
         sh.close()
@@ -214,7 +214,7 @@ def readline_pid_errors():
     sh = hu.bash_pty()
     sl = spawn(["sleep", "30"])
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
         expect_error(tool, ["-p", str(sh.pid), "-p", str(sl.pid)], 1, sl.pid, ["no readline"])
         check_no_leftovers("-p SHELL -p SLEEP")
         expect_error(tool, ["-p", str(sh.pid), "-p", str(sl.pid)], 1, sl.pid, ["no readline"],
@@ -330,7 +330,7 @@ def readline_stripped():
           "strip left .symtab, or removed .dynsym")
     sh = hu.bash_pty(copy)
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
 
         def drive():
             sh.type_line(b"echo stripped-bash-works")
@@ -369,9 +369,9 @@ def readline_libreadline():
     if not prog:
         return require_bpf_or_fail_build("a program linked with -lreadline (libreadline-dev)")
     # -s PROGRAM: found through DT_NEEDED in libreadline.so
-    p = hu.PtyProgram([prog], b"rlprog> ")
+    p = PtyProgram([prog], b"rlprog> ", env={"INPUTRC": "/dev/null"})
     try:
-        p.wait_for(1)
+        p.wait_prompt(1)
 
         def drive():
             p.type_line(b"hello from rlprog")
@@ -385,9 +385,9 @@ def readline_libreadline():
     check(got == [(p.pid, "hello from rlprog", "hardening_rlpro")], "-s rlprog: rows %r" % rows)
 
     # -p PID: found in its maps; it was already waiting at its prompt
-    p = hu.PtyProgram([prog], b"rlprog> ")
+    p = PtyProgram([prog], b"rlprog> ", env={"INPUTRC": "/dev/null"})
     try:
-        p.wait_for(1)
+        p.wait_prompt(1)
 
         def drive():
             p.type_line(b"first line, prompt was already up")
@@ -523,7 +523,7 @@ def readline_no_link_create():
         return require_bpf_or_fail_build("the seccomp helper")
     sh = hu.bash_pty()
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
         out, errpath = scratch("no-link-create.out"), scratch("no-link-create.err")
         with open(out, "wb") as o, open(errpath, "wb") as e:
             tr = spawn([helper, "bpf_link_create", "13", UTRACE, "readline", "-j",
@@ -609,7 +609,7 @@ def pipe_cases(tool):
     # -p of an idle shell: no event of anyone else's may end it instead.
     idle = hu.bash_pty()
     try:
-        idle.wait_for(1)
+        idle.wait_prompt(1)
         r, w = os.pipe()
         tr = spawn([UTRACE, tool, "-p", str(idle.pid)], stdout=w, stderr=subprocess.PIPE)
         head = spawn(["head", "-1"], stdin=r, stdout=subprocess.PIPE)
@@ -639,7 +639,7 @@ def readline_pipe():
     """-j | head -1 while a shell types two lines: head gets the first."""
     sh = hu.bash_pty()
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
         r, w = os.pipe()
         errpath = scratch("pipe-json.err")
         with open(errpath, "wb") as ef:
@@ -709,7 +709,7 @@ def readline_kill9():
     """kill -9 of a -p tracer; the traced shell goes on unharmed."""
     sh = hu.bash_pty()
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
         tr = Tracer(["readline", "-p", str(sh.pid)], scratch("kill9-p.out"))
         STARTED.append(tr.proc)
         sh.type_line(b"echo before-kill")
@@ -776,7 +776,7 @@ def readline_churn():
             for i in range(n):
                 sh = hu.bash_pty(typed)
                 try:
-                    sh.wait_for(1)
+                    sh.wait_prompt(1)
                     line = "echo churn-%d-%d" % (k, i)
                     sh.type_line(line.encode())
                     with lock:
@@ -860,7 +860,7 @@ SESSION = [
 def run_session():
     sh = hu.bash_pty()
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
         for line in SESSION:
             sh.type_line(line)
         os.write(sh.master, b"exit 7\r")
@@ -953,7 +953,7 @@ def readline_hostile():
     tracers = {}
     lines = hostile_lines()
     try:
-        sh.wait_for(1)
+        sh.wait_prompt(1)
         for mode, args in (("table", []), ("json", ["-j"]), ("uid", ["-U"]),
                            ("json-uid", ["-j", "-U"])):
             tracers[mode] = Tracer(["readline", "-p", str(sh.pid)] + args,

@@ -276,25 +276,9 @@ def calls_map(tracer_pid):
 
 def dnslat_file_errors():
     """-l at everything that is not a libc: exit 1 naming it, nothing left."""
-    d = H.scratch("dnslat-files")
-    os.mkdir(d)
-    text = os.path.join(d, "notes.txt")
-    with open(text, "w") as f:
-        f.write("not an ELF\n")
-    empty = os.path.join(d, "empty")
-    open(empty, "w").close()
-    e32 = os.path.join(d, "libc32.so.6")
-    H.elf32(e32)
-    trunc = os.path.join(d, "libc.so.6.truncated")
-    with open(host_libc(), "rb") as f, open(trunc, "wb") as g:
-        g.write(f.read(64))
-    fifo = os.path.join(d, "fifo")
-    os.mkfifo(fifo)
-    loop = os.path.join(d, "loop")
-    os.symlink(loop, loop)
-    dangling = os.path.join(d, "dangling")
-    os.symlink(os.path.join(d, "nowhere"), dangling)
-    missing = os.path.join(d, "no-such-libc.so.6")
+    f = H.bad_files(H.scratch("dnslat-files"), "libc.so.6", host_libc())
+    d, missing, dangling, text, empty = f["dir"], f["missing"], f["dangling"], f["text"], f["empty"]
+    fifo, e32, trunc, loop = f["fifo"], f["elf32"], f["truncated"], f["loop"]
     true = shutil.which("true") or "/bin/true"
     libm = host_libc().replace("libc.so.6", "libm.so.6")
 

@@ -171,6 +171,29 @@ def elf32(path):
         f.write(hdr + ph)
 
 
+def bad_files(d, like, elf):
+    """In a new folder @d, every kind of file a path option must refuse
+    with a clear message: the names pretend to be @like, the truncated ELF
+    is the head of @elf. Returns {kind: path}."""
+    os.mkdir(d)
+    f = {"dir": d}
+    for kind, name in (("missing", "no-such-" + like), ("text", like + ".sh"),
+                       ("empty", like + ".empty"), ("elf32", like + ".elf32"),
+                       ("truncated", like + ".truncated"), ("fifo", "fifo"),
+                       ("loop", "loop"), ("dangling", "dangling")):
+        f[kind] = os.path.join(d, name)
+    with open(f["text"], "w") as out:
+        out.write("#!/bin/sh\necho not an ELF\n")
+    open(f["empty"], "w").close()
+    elf32(f["elf32"])
+    with open(elf, "rb") as src, open(f["truncated"], "wb") as out:
+        out.write(src.read(64))
+    os.mkfifo(f["fifo"])
+    os.symlink(f["loop"], f["loop"])
+    os.symlink(os.path.join(d, "nowhere"), f["dangling"])
+    return f
+
+
 def readline_pid_errors():
     """-p targets that exist but are not an interactive bash."""
     tool = "readline"
@@ -229,25 +252,9 @@ def readline_pid_errors():
 
 def readline_file_errors():
     tool = "readline"
-    d = scratch("files")
-    os.mkdir(d)
-    text = os.path.join(d, "notes.txt")
-    with open(text, "w") as f:
-        f.write("#!/bin/sh\necho not an ELF\n")
-    empty = os.path.join(d, "empty")
-    open(empty, "w").close()
-    e32 = os.path.join(d, "elf32")
-    elf32(e32)
-    trunc = os.path.join(d, "truncated")
-    with open("/bin/bash", "rb") as f, open(trunc, "wb") as g:
-        g.write(f.read(64))
-    fifo = os.path.join(d, "fifo")
-    os.mkfifo(fifo)
-    loop = os.path.join(d, "loop")
-    os.symlink(loop, loop)
-    dangling = os.path.join(d, "dangling")
-    os.symlink(os.path.join(d, "nowhere"), dangling)
-    missing = os.path.join(d, "no-such-file")
+    f = bad_files(scratch("files"), "bash", "/bin/bash")
+    d, missing, dangling, text, empty = f["dir"], f["missing"], f["dangling"], f["text"], f["empty"]
+    fifo, e32, trunc, loop = f["fifo"], f["elf32"], f["truncated"], f["loop"]
     true = shutil.which("true") or "/bin/true"
 
     cases = [

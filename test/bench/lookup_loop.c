@@ -4,15 +4,9 @@
  *
  *   lookup_loop N
  *
- * Warms up (the first lookups load /etc/hosts, nsswitch and friends), prints
- * "ready PID" and then, for every byte read on stdin, runs one round of N
- * getaddrinfo()/freeaddrinfo() pairs and prints
- *
- *   round NS_PER_CALL TOTAL_NS N FAILED
- *
- * (CLOCK_MONOTONIC). It exits at end of stdin. So a runner can start it,
- * time a round untraced, attach a tracer with -p PID, time another round:
- * both rounds in the same process, nothing else on the machine traced.
+ * Warms up (the first lookups load /etc/hosts, nsswitch and friends), then
+ * speaks rounds.h: each round is N getaddrinfo()/freeaddrinfo() pairs, BAD
+ * the lookups that failed.
  *
  * Only "localhost" is ever looked up; /etc/hosts answers it, so no packet
  * leaves the machine. Never change the name to one the resolver would ask
@@ -23,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
-#include <unistd.h>
+
+#include "rounds.h"
 
 #define WARMUP 2000
 
@@ -47,18 +41,9 @@ static unsigned long lookups(unsigned long n)
 	return failed;
 }
 
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 0;
-	char go;
 
 	if (n < 1 || n > 100000000UL) {
 		fprintf(stderr, "usage: lookup_loop N (1..1e8)\n");
@@ -68,15 +53,5 @@ int main(int argc, char **argv)
 		fprintf(stderr, "lookup_loop: getaddrinfo(\"localhost\") fails\n");
 		return 1;
 	}
-	printf("ready %d\n", (int)getpid());
-	fflush(stdout);
-	while (read(STDIN_FILENO, &go, 1) == 1) {
-		unsigned long long t0 = now_ns(), t;
-		unsigned long failed = lookups(n);
-
-		t = now_ns() - t0;
-		printf("round %.1f %llu %lu %lu\n", (double)t / n, t, n, failed);
-		fflush(stdout);
-	}
-	return 0;
+	return serve_rounds(n, NULL, lookups);
 }

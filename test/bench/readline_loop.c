@@ -6,10 +6,7 @@
  *
  *   readline_loop N
  *
- * Same protocol as lookup_loop: prints "ready PID", then one round of N
- * readline() calls per byte read on stdin, each round printing
- *
- *   round NS_PER_CALL TOTAL_NS N EMPTY
+ * Speaks rounds.h: each round is N readline() calls, BAD the empty lines.
  *
  * The process names itself "bash" (prctl), because libbpf-tools'
  * bashreadline only reports processes whose COMM is "bash".
@@ -20,10 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <time.h>
-#include <unistd.h>
 
 #include <readline/readline.h>
+
+#include "rounds.h"
 
 #define WARMUP 2000
 /* every line typed is this, plus its number: short, like a command */
@@ -84,18 +81,9 @@ static unsigned long lines(unsigned long n)
 	return empty;
 }
 
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 int main(int argc, char **argv)
 {
 	unsigned long n = argc > 1 ? strtoul(argv[1], NULL, 10) : 0;
-	char go;
 
 	if (n < 1 || n > 10000000UL) {
 		fprintf(stderr, "usage: readline_loop N (1..1e7)\n");
@@ -119,18 +107,6 @@ int main(int argc, char **argv)
 		fprintf(stderr, "readline_loop: readline() returned no line\n");
 		return 1;
 	}
-	printf("ready %d\n", (int)getpid());
-	fflush(stdout);
-	while (read(STDIN_FILENO, &go, 1) == 1) {
-		unsigned long long t0, t;
-		unsigned long empty;
-
-		fill(n);	/* kept out of the timed part */
-		t0 = now_ns();
-		empty = lines(n);
-		t = now_ns() - t0;
-		printf("round %.1f %llu %lu %lu\n", (double)t / n, t, n, empty);
-		fflush(stdout);
-	}
-	return 0;
+	/* fill() is kept out of the timed part */
+	return serve_rounds(n, fill, lines);
 }

@@ -21,11 +21,12 @@
 #define DETACH_THREADS 32
 
 static bool same(const struct probe_link *l, const struct stat *st,
-		 uint64_t off, pid_t pid, bool ret, const struct bpf_program *p)
+		 const char *symbol, pid_t pid, bool ret,
+		 const struct bpf_program *p)
 {
 	return l->dev == st->st_dev && l->ino == st->st_ino &&
-	       l->offset == off && l->pid == pid && l->retprobe == ret &&
-	       l->prog == p;
+	       l->pid == pid && l->retprobe == ret && l->prog == p &&
+	       !strcmp(l->symbol, symbol);
 }
 
 int utrace_attach(struct utrace_session *s, const char *prog_name,
@@ -36,6 +37,7 @@ int utrace_attach(struct utrace_session *s, const char *prog_name,
 	struct bpf_link *link = NULL;
 	struct stat st;
 	uint64_t off;
+	char *sym;
 	int err, fd = -1;
 
 	prog = bpf_object__find_program_by_name(s->obj, prog_name);
@@ -45,23 +47,35 @@ int utrace_attach(struct utrace_session *s, const char *prog_name,
 		return -errno;
 	if (S_ISDIR(st.st_mode))
 		return -EISDIR;
+	/*
+	 * Known before the ELF file is read: discovery offers the same bash
+	 * or libc for every process that maps it.
+	 */
+	for (size_t i = 0; i < c->nlinks; i++)
+		if (same(&c->links[i], &st, symbol, pid, retprobe, prog))
+			return 0;
 	err = elf_symbol_offset(path, symbol, &off);
 	if (err)
 		return err;
-	for (size_t i = 0; i < c->nlinks; i++)
-		if (same(&c->links[i], &st, off, pid, retprobe, prog))
-			return 0;
+	sym = strdup(symbol);
+	if (!sym)
+		return -ENOMEM;
 
 	if (c->multi) {
 		fd = uprobe_multi_link(bpf_program__fd(prog), path, off, pid,
 				       retprobe);
-		if (fd < 0)
+		if (fd < 0) {
+			free(sym);
 			return fd;
+		}
 	} else {
 		LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = retprobe);
 		link = bpf_program__attach_uprobe_opts(prog, pid, path, off, &opts);
-		if (!link)
-			return errno ? -errno : -EINVAL;
+		if (!link) {
+			err = errno ? -errno : -EINVAL;
+			free(sym);
+			return err;
+		}
 	}
 
 	if (c->nlinks == c->caplinks) {
@@ -72,14 +86,16 @@ int utrace_attach(struct utrace_session *s, const char *prog_name,
 			bpf_link__destroy(link);
 			if (fd >= 0)
 				close(fd);
+			free(sym);
 			return -ENOMEM;
 		}
 		c->links = v;
 		c->caplinks = cap;
 	}
 	c->links[c->nlinks++] = (struct probe_link){
-		.dev = st.st_dev, .ino = st.st_ino, .offset = off, .pid = pid,
+		.dev = st.st_dev, .ino = st.st_ino, .pid = pid,
 		.retprobe = retprobe, .prog = prog, .link = link, .fd = fd,
+		.symbol = sym,
 	};
 	utrace_verbose(s, "attached %s to %s%s in %s (offset 0x%llx)%s",
 		       prog_name, symbol, retprobe ? " return" : "", path,
@@ -129,6 +145,7 @@ static void *detach_slice(void *arg)
 		bpf_link__destroy(d->links[i].link);
 		if (d->links[i].fd >= 0)
 			close(d->links[i].fd);
+		free(d->links[i].symbol);
 	}
 	return NULL;
 }

@@ -17,7 +17,7 @@ struct ring_buffer;
 struct probe_link {
 	dev_t dev;
 	ino_t ino;
-	uint64_t offset;
+	char *symbol;		/* what was asked for: the dedup key */
 	pid_t pid;
 	bool retprobe;
 	const struct bpf_program *prog;

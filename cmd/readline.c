@@ -85,7 +85,6 @@ static int attach_file(struct utrace_session *s, const char *path, pid_t pid)
 struct needed_ctx {
 	struct utrace_session *s;
 	const char *path;
-	const char *root;
 	pid_t pid;
 	int err;
 };
@@ -97,7 +96,7 @@ static int try_needed(const char *soname, void *arg)
 
 	if (strncmp(soname, "libreadline.so", 14))
 		return 0;
-	if (elf_find_library(c->path, soname, c->root, lib, sizeof(lib)))
+	if (elf_find_library(c->path, soname, NULL, lib, sizeof(lib)))
 		return 0;
 	c->err = attach_file(c->s, lib, c->pid);
 	return c->err == 0;
@@ -105,9 +104,9 @@ static int try_needed(const char *soname, void *arg)
 
 /* A bash binary, or a libreadline.so named directly. */
 static int attach_binary(struct utrace_session *s, const char *path,
-			 const char *root, pid_t pid)
+			 pid_t pid)
 {
-	struct needed_ctx c = { s, path, root, pid, -ESRCH };
+	struct needed_ctx c = { s, path, pid, -ESRCH };
 	int err = attach_file(s, path, pid);
 
 	if (err != -ESRCH)
@@ -120,12 +119,11 @@ static int attach_binary(struct utrace_session *s, const char *path,
 /* A running process: its own binary first, then what it has mapped. */
 static int attach_process(struct utrace_session *s, pid_t pid, pid_t filter)
 {
-	char exe[64], root[64], maps[64], line[PATH_MAX + 128];
+	char exe[64], maps[64], line[PATH_MAX + 128];
 	int err;
 	FILE *f;
 
 	snprintf(exe, sizeof(exe), "/proc/%d/exe", pid);
-	snprintf(root, sizeof(root), "/proc/%d/root", pid);
 	err = attach_file(s, exe, filter);
 	if (err != -ESRCH)
 		return err;
@@ -147,7 +145,6 @@ static int attach_process(struct utrace_session *s, pid_t pid, pid_t filter)
 		break;
 	}
 	fclose(f);
-	(void)root;
 	return err;
 }
 
@@ -171,7 +168,7 @@ static int rl_attach(struct utrace_session *s)
 	if (s->opt.npids)
 		return UTRACE_EXIT_OK;
 	for (int i = 0; i < nshells; i++) {
-		err = attach_binary(s, shells[i], NULL, -1);
+		err = attach_binary(s, shells[i], -1);
 		if (err == -ESRCH) {
 			utrace_error(s, "%s: no readline, neither in it nor in the libraries it needs", shells[i]);
 			return UTRACE_EXIT_ERROR;
@@ -183,7 +180,7 @@ static int rl_attach(struct utrace_session *s)
 	}
 	/* The default; shells running from other binaries are discovered. */
 	if (!nshells && access("/bin/bash", F_OK) == 0) {
-		err = attach_binary(s, "/bin/bash", NULL, -1);
+		err = attach_binary(s, "/bin/bash", -1);
 		/* no privilege here means none for any shell found later */
 		if (err == -EPERM || err == -EACCES) {
 			utrace_error(s, "/bin/bash: %s", elf_strerror(err));

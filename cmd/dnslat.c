@@ -30,7 +30,8 @@
 #include "clock.h"
 #include "dnslat.h"
 #include "dnslat.skel.h"
-#include "elfutil.h"
+#include "elfread.h"
+#include "ldpath.h"
 #include "numparse.h"
 #include "utrace.h"
 

@@ -15,7 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "elfutil.h"
+#include "elfread.h"
+#include "ldpath.h"
 #include "readline.h"
 #include "readline.skel.h"
 #include "utrace.h"

@@ -15,7 +15,7 @@
 #include <bpf/libbpf.h>
 
 #include "core.h"
-#include "elfutil.h"
+#include "elfread.h"
 #include "uprobe_multi.h"
 
 #define DETACH_THREADS 32

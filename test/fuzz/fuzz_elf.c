@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target for lib/elfutil.c: the input bytes become a file
+ * libFuzzer target for lib/elfread.c and lib/ldpath.c: the input bytes become a file
  * that every entry point then reads. Beyond not crashing (ASan/UBSan
  * watch the reads), the results must be consistent: every call opens the
  * file the same way, so each fails exactly as elf_check() does, and an
@@ -22,7 +22,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "elfutil.h"
+#include "elfread.h"
+#include "ldpath.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * Unit tests for lib/elfutil.c.
+ * Unit tests for lib/elfread.c and lib/ldpath.c.
  *
  * Usage: test_elf LIB MAIN LIBDIR [STRIPPED_LIB]
  *
@@ -22,7 +22,7 @@
  *   STRIPPED_LIB  optional: fixture_lib.c linked again as another library
  *                 with link_args: ['-s'] (no .symtab, only .dynsym).
  *
- * Offsets are checked independently of lib/elfutil.c: the library is
+ * Offsets are checked independently of lib/elfread.c and lib/ldpath.c: the library is
  * dlopen()ed and the code bytes the loader mapped for a function must equal
  * the file bytes at the offset returned, which is exactly the property a
  * uprobe needs. Temporary files live in a private mkdtemp() directory
@@ -47,7 +47,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "elfutil.h"
+#include "elfread.h"
+#include "ldpath.h"
 
 #define CODE_BYTES 16
 

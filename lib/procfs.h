@@ -27,9 +27,12 @@ struct proc_status {
 	uid_t euid;		/* Uid: effective */
 	char state;		/* first letter of State:, 0 if absent */
 	int threads;		/* Threads:, 0 if absent */
-	bool kthread;		/* Kthread: 1 (kernels >= 6.10), or no VmSize for
-				 * a process that is not a zombie (older kernels) */
-	int nnspid;		/* NSpid: pids from the reading /proc's namespace inward */
+	bool kthread;		/* Kthread: 1 (kernels >= 6.10), or no VmSize
+				 * for a task not a zombie or dead, Z or X
+				 * (older kernels) */
+	int nnspid;		/* NSpid: pids from the reading /proc's
+				 * namespace inward; levels past
+				 * PROCFS_MAX_NSPID are dropped */
 	pid_t nspid[PROCFS_MAX_NSPID];
 	char name[64];		/* Name:, as the kernel escapes it */
 };
@@ -42,8 +45,11 @@ struct proc_map {
 	uint64_t inode;		/* 0: no file (anonymous, [heap], [stack], ...) */
 	bool r, w, x, shared;	/* perms "rwxp" / "rwxs" */
 	bool deleted;		/* the path ended in " (deleted)" (removed from it) */
-	const char *path;	/* NUL-terminated; "" for none; points into the buffer */
-	size_t path_len;
+	const char *path;	/* NUL-terminated, into the buffer; "" for none.
+				 * As printed: also a pseudo name ([heap],
+				 * [vdso], [anon:NAME]); a file's has
+				 * inode != 0 && path[0] == '/' */
+	size_t path_len;	/* strlen(path) */
 };
 
 struct proc_maps {
@@ -53,20 +59,27 @@ struct proc_maps {
 };
 
 /*
- * Parse status text @text[0..len). Fields absent from the text keep their
- * zero values; a malformed field is ignored. Returns 0, or -EINVAL when no
- * Tgid: line was found (not a status file).
+ * Parse status text @text[0..len) (no NUL needed). Fields absent from the
+ * text keep their zero values; a malformed field is ignored. Returns 0, or
+ * -EINVAL when no well-formed Tgid: line was found (not a status file).
  */
 int procfs_parse_status(const char *text, size_t len, struct proc_status *st);
 
 /*
  * Parse maps text; @text is taken over (it must be malloc()ed, len + 1
- * bytes with a NUL at len) and owned by @m. Malformed lines are skipped.
+ * bytes with a NUL at len) and owned by @m, whose previous contents are
+ * overwritten, not freed. Malformed lines are skipped: a line must have
+ * the kernel's exact shape (single blanks between the fields, start <=
+ * end, no NUL byte). The bytes are changed in place (paths terminated).
  * Returns 0 or -ENOMEM (then @text is freed and @m empty).
  */
 int procfs_parse_maps(char *text, size_t len, struct proc_maps *m);
 
-/* Read /proc/@pid/status or maps; -errno (ENOENT: gone) on failure. */
+/*
+ * Read /proc/@pid/status or maps; -errno (ENOENT, ESRCH: gone) on failure,
+ * with @st zeroed or @m empty. Maps longer than 256 MiB are -EFBIG. A
+ * process that has exited but not been reaped has empty maps.
+ */
 int procfs_read_status(pid_t pid, struct proc_status *st);
 int procfs_read_maps(pid_t pid, struct proc_maps *m);
 

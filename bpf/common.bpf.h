@@ -2,8 +2,9 @@
 /*
  * What every utrace BPF program shares with the core: the ring buffer the
  * core polls ("events"), the lost-event counter it reports ("lost_events"),
- * and the wakeup policy. The core finds these by name, so a tool's
- * .bpf.c only includes this header.
+ * the wakeup policy, the -p filter, and the core's own programs that tell
+ * it about new programs and libraries (utrace_exec, utrace_dlopen). The
+ * core finds all of these by name, so a tool's .bpf.c only includes this.
  */
 #ifndef UTRACE_COMMON_BPF_H
 #define UTRACE_COMMON_BPF_H
@@ -38,28 +39,75 @@ struct {
  */
 const volatile __u64 utrace_wakeup_bytes = 0;
 
+/*
+ * -p: only these thread groups. The links carry the PID too, but the
+ * kernel's own filter matched only the thread named on 6.6 to 6.9 kernels,
+ * and a perf-event probe watches one thread: the tgid is checked here.
+ */
+const volatile bool utrace_filter_pids = false;
+/* The tracer itself never hits its own probes (funclat c:malloc). */
+const volatile __u32 utrace_self = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UTRACE_BPF_MAX_PIDS);
+	__type(key, __u32);
+	__type(value, __u8);
+} utrace_pids SEC(".maps");
+
+static __always_inline bool utrace_tgid_traced(__u32 tgid)
+{
+	if (tgid == utrace_self)
+		return false;
+	return !utrace_filter_pids || bpf_map_lookup_elem(&utrace_pids, &tgid);
+}
+
+/* Should the probe that fired for the current task do anything? */
+static __always_inline bool utrace_traced(void)
+{
+	return utrace_tgid_traced(bpf_get_current_pid_tgid() >> 32);
+}
+
+static __always_inline void utrace_count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
+
+	/* atomic: a uprobe program can be preempted on this CPU */
+	if (lost)
+		__sync_fetch_and_add(lost, 1);
+}
+
 static __always_inline void *utrace_reserve(__u64 size)
 {
 	void *e = bpf_ringbuf_reserve(&events, size, 0);
 
-	if (!e) {
-		__u32 zero = 0;
-		__u64 *lost = bpf_map_lookup_elem(&lost_events, &zero);
-
-		/* atomic: a uprobe program can be preempted on this CPU */
-		if (lost)
-			__sync_fetch_and_add(lost, 1);
-	}
+	if (!e)
+		utrace_count_lost();
 	return e;
+}
+
+static __always_inline __u64 utrace_wakeup_flags(void)
+{
+	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= utrace_wakeup_bytes)
+		return BPF_RB_FORCE_WAKEUP;
+	return BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void utrace_submit(void *e)
 {
-	__u64 flags = BPF_RB_NO_WAKEUP;
+	bpf_ringbuf_submit(e, utrace_wakeup_flags());
+}
 
-	if (bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= utrace_wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
-	bpf_ringbuf_submit(e, flags);
+/*
+ * Send @size bytes of @data (a record built elsewhere, e.g. in a per-CPU
+ * scratch buffer) as one record of exactly that size: records as small as
+ * their content, where bpf_ringbuf_reserve() needs a size fixed at load.
+ */
+static __always_inline void utrace_output(void *data, __u64 size)
+{
+	if (bpf_ringbuf_output(&events, data, size, utrace_wakeup_flags()))
+		utrace_count_lost();
 }
 
 static __always_inline void utrace_fill_hdr(struct event_hdr *h, __u64 ts_ns)
@@ -72,6 +120,64 @@ static __always_inline void utrace_fill_hdr(struct event_hdr *h, __u64 ts_ns)
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->flags = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+}
+
+/* ---- the core's own programs: processes to look at again ---- */
+
+/* Small and rare: the core is woken for each, unlike for events. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 * 1024);
+} utrace_procs SEC(".maps");
+
+static __always_inline void utrace_tell_core(__u32 why)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct utrace_proc_event *e;
+
+	if (!utrace_tgid_traced(tgid))
+		return;
+	e = bpf_ringbuf_reserve(&utrace_procs, sizeof(*e), 0);
+	if (!e)
+		return;		/* the periodic look at /proc still finds it */
+	e->pid = tgid;
+	e->why = why;
+	bpf_ringbuf_submit(e, 0);
+}
+
+/*
+ * A new program: its executable and dynamic loader are mapped now (its
+ * libraries come with the loader's first report, utrace_dlopen).
+ */
+SEC("raw_tp/sched_process_exec")
+int utrace_exec(void *ctx)
+{
+	utrace_tell_core(UTRACE_PROC_EXEC);
+	return 0;
+}
+
+/*
+ * The dynamic loader calls _dl_debug_state() (glibc and musl) whenever its
+ * list of loaded objects changes, for debuggers to set a breakpoint on:
+ * before and after loading a program's libraries at start, and around
+ * each dlopen(). Only "after" matters: the state field of the loader's
+ * struct r_debug (_r_debug in glibc, at the cookie's distance from the
+ * function) is then RT_CONSISTENT (0). Without the cookie, every call.
+ */
+#define R_DEBUG_STATE_OFFSET 24	/* int r_version; link_map *; r_brk; r_state */
+
+SEC("uprobe")
+int utrace_dlopen(struct pt_regs *ctx)
+{
+	__s64 delta = (__s64)bpf_get_attach_cookie(ctx);
+	int state = 0;
+
+	if (delta)
+		bpf_probe_read_user(&state, sizeof(state),
+				    (void *)(PT_REGS_IP(ctx) + delta + R_DEBUG_STATE_OFFSET));
+	if (state == 0)
+		utrace_tell_core(UTRACE_PROC_DLOPEN);
+	return 0;
 }
 
 #endif

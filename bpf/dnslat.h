@@ -4,7 +4,7 @@
 
 #include "event.h"
 
-/* The traced libc functions; the BPF entry programs hard-code these ids. */
+/* The traced libc functions: attach cookies, and histogram keys. */
 enum dnslat_func {
 	DNSLAT_GETADDRINFO,
 	DNSLAT_GETHOSTBYNAME,
@@ -13,6 +13,7 @@ enum dnslat_func {
 	DNSLAT_GETHOSTBYNAME2_R,
 	DNSLAT_GETNAMEINFO,
 	DNSLAT_GETHOSTBYADDR,
+	DNSLAT_GETHOSTBYADDR_R,
 	DNSLAT_NFUNCS,
 };
 
@@ -23,17 +24,11 @@ enum dnslat_func {
 /* Bytes of an address kept for gethostbyaddr: an IPv6 address. */
 #define DNSLAT_ADDR_MAX 16
 
-/*
- * -H: log2 buckets of the latency in microseconds; bucket i counts
- * [2^i, 2^(i+1)) except that bucket 0 also holds 0. The last bucket takes
- * everything longer (2^31 us is 36 minutes).
- */
-#define DNSLAT_NBUCKETS 32
-
 /* event_hdr.flags */
 #define DNSLAT_TRUNCATED	0x1	/* the name was longer than DNSLAT_HOST_MAX */
 #define DNSLAT_NULL		0x2	/* no hostent: NULL returned, or in *result */
 #define DNSLAT_HERRNO		0x4	/* herrno holds the call's h_errno */
+#define DNSLAT_NO_NAME		0x8	/* the name asked about was NULL */
 
 struct dnslat_event {
 	struct event_hdr hdr;		/* ts_ns: when the call was made */
@@ -46,7 +41,7 @@ struct dnslat_event {
 	__u8 pad[3];
 	/*
 	 * The name asked about (getaddrinfo, gethostbyname*), the raw
-	 * sockaddr (getnameinfo) or the raw address (gethostbyaddr).
+	 * sockaddr (getnameinfo) or the raw address (gethostbyaddr*).
 	 */
 	char host[DNSLAT_HOST_MAX + 1];
 };

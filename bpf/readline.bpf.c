@@ -59,8 +59,8 @@ int BPF_KRETPROBE(line_returned, const char *line)
 	__u32 flags;
 	bool retry;
 
-	if (!line)
-		return 0;	/* EOF (Ctrl-D) */
+	if (!line || !utrace_traced())
+		return 0;	/* EOF (Ctrl-D), or not a -p process */
 	e = read_line(line, SHORT_SIZE, READLINE_SHORT, &retry);
 	if (!e && retry)
 		e = read_line(line, FULL_SIZE, READLINE_MAX, &retry);

@@ -11,13 +11,21 @@
 
 #include "utrace.h"
 
-/* UTRACE_TOOL_LIST comes from meson.build's list of tools. */
-#define TOOL(name) extern const struct utrace_tool utrace_tool_##name;
+/*
+ * UTRACE_TOOL_LIST comes from meson.build's list of tools:
+ * TOOL(name, "alias", ...) for each, so no name is written twice.
+ */
+#define TOOL(name, ...) extern const struct utrace_tool utrace_tool_##name;
 UTRACE_TOOL_LIST
 #undef TOOL
 
-static const struct utrace_tool *const tools[] = {
-#define TOOL(name) &utrace_tool_##name,
+struct entry {
+	const struct utrace_tool *tool;
+	const char *const *aliases;	/* busybox names, NULL-terminated */
+};
+
+static const struct entry tools[] = {
+#define TOOL(name, ...) { &utrace_tool_##name, (const char *const[]){ __VA_ARGS__, NULL } },
 	UTRACE_TOOL_LIST
 #undef TOOL
 };
@@ -30,11 +38,11 @@ const char *argp_program_bug_address = NULL;
 static const struct utrace_tool *find_tool(const char *name)
 {
 	for (size_t i = 0; i < NTOOLS; i++) {
-		if (!strcmp(tools[i]->name, name))
-			return tools[i];
-		for (const char *const *a = tools[i]->aliases; a && *a; a++)
+		if (!strcmp(tools[i].tool->name, name))
+			return tools[i].tool;
+		for (const char *const *a = tools[i].aliases; *a; a++)
 			if (!strcmp(*a, name))
-				return tools[i];
+				return tools[i].tool;
 	}
 	return NULL;
 }
@@ -42,7 +50,7 @@ static const struct utrace_tool *find_tool(const char *name)
 static void list_tools(FILE *f)
 {
 	for (size_t i = 0; i < NTOOLS; i++)
-		fprintf(f, "  %-10s %s\n", tools[i]->name, tools[i]->summary);
+		fprintf(f, "  %-10s %s\n", tools[i].tool->name, tools[i].tool->summary);
 }
 
 static void usage(FILE *f)
@@ -80,7 +88,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "list")) {
 		for (size_t i = 0; i < NTOOLS; i++)
-			printf("%-10s %s\n", tools[i]->name, tools[i]->summary);
+			printf("%-10s %s\n", tools[i].tool->name, tools[i].tool->summary);
 		return UTRACE_EXIT_OK;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") ||

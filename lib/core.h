@@ -8,33 +8,79 @@
 
 #include "clock.h"
 #include "procscan.h"
+#include "tfile.h"
 #include "utrace.h"
 
 struct bpf_link;
 struct bpf_program;
 struct ring_buffer;
 
-struct probe_link {
-	dev_t dev;
-	ino_t ino;
-	char *symbol;		/* what was asked for: the dedup key */
-	pid_t pid;
-	bool retprobe;
+/* One kernel link: a program at some offsets of a file, for a process. */
+struct plink {
+	struct tfile *file;
 	const struct bpf_program *prog;
-	struct bpf_link *link;	/* a perf-event link, or */
-	int fd;			/* a uprobe_multi link; -1 if none */
+	bool ret;
+	pid_t pid;		/* -1: every process */
+	uint64_t *offsets;
+	size_t n;
+	int fd;			/* a uprobe_multi link, or -1 */
+	struct bpf_link **perf;	/* else one perf-event link per offset */
+};
+
+/* Probes asked for and not yet attached (see probes_commit()). */
+struct probe_req {
+	struct tfile *file;
+	const struct bpf_program *prog;
+	bool ret;
+	pid_t pid;
+	uint64_t offset, cookie;
+};
+
+struct tp_link {
+	struct bpf_link *link;
+	const struct bpf_program *prog;
+};
+
+/* A watched directory: a file replaced in it is traced before its first use. */
+struct dir_watch {
+	int wd;
+	char *dir;
 };
 
 struct utrace_core {
-	struct probe_link *links;
+	/* targets: the tool's, those made from arguments, and the core's own */
+	const struct utrace_target *targets[UTRACE_MAX_TARGETS];
+	bool internal[UTRACE_MAX_TARGETS];	/* the core's: not the tool's */
+	int ntargets;
+	struct tfiles files;
+	ino_t mntns;			/* our mount namespace */
+
+	/* probes */
+	struct plink *links;
 	size_t nlinks, caplinks;
-	struct ring_buffer *rb;
-	bool multi;		/* attach with uprobe_multi links */
-	struct wallclock clock;
+	struct probe_req *reqs;
+	size_t nreqs, capreqs;
+	size_t nprobes;			/* offsets attached, all links */
+	bool multi;			/* attach with uprobe_multi links */
+	struct tp_link *tps;		/* tracepoint links, owned here too */
+	size_t ntps;
+
+	/* discovery */
 	struct procscan scan;
+	bool rescan;			/* no exec tracepoint: look at /proc every second */
+	pid_t *todo;			/* processes to look at after this batch */
+	size_t ntodo, captodo;
+	int inotify_fd;
+	struct dir_watch *dirs;
+	size_t ndirs;
+
+	/* events and output */
+	struct ring_buffer *rb;
+	struct wallclock clock;
 	uint64_t printed;
 	bool stop;		/* --count reached or the reader left */
 	bool epipe;
+	bool stop_output;	/* a stop signal came while the reader stalled */
 	int write_error;
 };
 
@@ -47,17 +93,48 @@ void output_event(struct utrace_session *s, const struct event_hdr *e,
 		  size_t size);
 /* Write s->out to stdout; false when output can no longer be written. */
 bool output_flush(struct utrace_session *s);
+void output_open(struct utrace_session *s);
+void output_close(struct utrace_session *s);
+/* Rows that a stalled reader never took. */
+uint64_t output_unwritten(const struct utrace_session *s);
 
-/* attach.c */
-void attach_prepare(struct utrace_session *s);
-void attach_detach_all(struct utrace_session *s);
+/* probes.c */
+void probes_prepare(struct utrace_session *s);
+/* Attach every probe asked for since the last call; 0 or a layered error. */
+int probes_commit(struct utrace_session *s);
+/* Drop what was asked for and not attached (after an error). */
+void probes_forget(struct utrace_session *s);
+/* Attach the object's tracepoint programs (raw_tp/...), the core's own. */
+void probes_attach_tracepoints(struct utrace_session *s);
+bool probes_tracepoint_attached(const struct utrace_session *s, const char *prog);
+void probes_detach_all(struct utrace_session *s);
 
 /* privilege.c: 0, or -EPERM with @missing naming what is lacking. */
 int privilege_check(char *missing, size_t len);
 
-/* targets.c: check -p PIDs before anything loads; returns an exit code. */
+/* targets.c */
+/* Check -p PIDs before anything loads; returns an exit code. */
 int targets_check(struct utrace_session *s);
 /* With -p: true once every process named has exited. */
 bool targets_gone(const struct utrace_session *s);
+/* After the tool's attach(): -p processes, or host copies and every process. */
+int targets_attach(struct utrace_session *s);
+/* Look at process @pid again (new program, new libraries); errors ignored. */
+void targets_look_again(struct utrace_session *s, pid_t pid);
+/* A file appeared in a watched directory: trace it if it is a target. */
+void targets_new_file(struct utrace_session *s, const char *path);
+/* Look at every process not seen before (no exec hook: every second). */
+void targets_rescan(struct utrace_session *s);
+
+/* discover.c: processes and files that appear while tracing */
+int discover_start(struct utrace_session *s);
+/* Queue @pid to be looked at once the current batch of events is done. */
+void discover_queue(struct utrace_session *s, pid_t pid);
+/* Look at what was queued, new files and (without the exec hook) /proc. */
+void discover_run(struct utrace_session *s, bool periodic);
+/* Watch the directory of @path for replacements of the file. */
+void discover_watch_dir(struct utrace_session *s, const char *path);
+int discover_inotify_fd(const struct utrace_session *s);
+void discover_stop(struct utrace_session *s);
 
 #endif

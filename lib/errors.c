@@ -50,6 +50,8 @@ const char *utrace_strerror(int err, char *buf, size_t len)
 		s = elf_error(e);
 		break;
 	case UTRACE_L_KERNEL:
+		if (e == EOPNOTSUPP)
+			return "the kernel refused the probe: no BPF cookies (Linux 5.15 or later, with BPF links, is needed)";
 		snprintf(buf, len, "the kernel refused the probe: %s",
 			 e == EPERM || e == EACCES ? "permission denied" : strerror(e));
 		return buf;

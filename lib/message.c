@@ -32,3 +32,10 @@ void utrace_verbose(const struct utrace_session *s, const char *fmt, ...)
 	vmsg(s, fmt, ap);
 	va_end(ap);
 }
+
+const char *utrace_why(int err)
+{
+	static char buf[256];
+
+	return utrace_strerror(err, buf, sizeof(buf));
+}

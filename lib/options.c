@@ -37,11 +37,9 @@ static const struct argp_option common_options[] = {
 	{ 0 },
 };
 
-/* argp hands children no input we can set from outside; one session per process. */
-static struct utrace_common *common;
-
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
+	struct utrace_common *common = state->input;
 	uint64_t v;
 	double d;
 
@@ -92,6 +90,32 @@ const struct argp utrace_common_argp = {
 	.parser = parse_common,
 };
 
+/*
+ * The tool's parser gets its private state as argp's input; the common
+ * child gets the common options, handed over at ARGP_KEY_INIT.
+ */
+struct parse_ctx {
+	const struct argp *tool;
+	struct utrace_session *s;
+};
+
+static error_t parse_top(int key, char *arg, struct argp_state *state)
+{
+	struct parse_ctx *ctx = state->input;
+	error_t err;
+
+	if (key == ARGP_KEY_INIT)
+		state->child_inputs[0] = &ctx->s->opt;
+	if (!ctx->tool->parser)
+		return key == ARGP_KEY_ARG ? (argp_error(state, "unexpected argument '%s'", arg), 0)
+					   : ARGP_ERR_UNKNOWN;
+	/* the tool sees its own state, and the session through its input */
+	state->input = ctx->s;
+	err = ctx->tool->parser(key, arg, state);
+	state->input = ctx;
+	return err;
+}
+
 int options_parse(struct utrace_session *s, int argc, char **argv)
 {
 	struct argp_child children[] = {
@@ -99,9 +123,10 @@ int options_parse(struct utrace_session *s, int argc, char **argv)
 		{ 0 },
 	};
 	struct argp top = *s->tool->argp;
+	struct parse_ctx ctx = { s->tool->argp, s };
 
 	top.children = children;
-	common = &s->opt;
+	top.parser = parse_top;
 	s->opt.buffer_bytes = 1 << 20;
-	return argp_parse(&top, argc, argv, 0, NULL, NULL);
+	return argp_parse(&top, argc, argv, 0, NULL, &ctx);
 }

@@ -1,17 +1,85 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Rows and JSON lines. The core prints the columns every tool shares
- * (TIME PID [UID] / time pid tid uid comm); the tool prints the rest.
+ * (TIME PID [UID] / time pid tid uid comm); the tool's column list
+ * (struct utrace_column) gives the rest: the same getters feed the header,
+ * the table row and the JSON keys, each value rendered by its type.
+ *
+ * stdout is written once per batch. A reader that stops reading (`| less`
+ * left unscrolled) must not make the tracer deaf to signals: a pipe or
+ * terminal is written through a non-blocking descriptor of its own, and
+ * while it is full the tracer waits for room or a stop signal, whichever
+ * comes first; rows that could not be written are counted.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core.h"
 #include "escape.h"
+#include "sigstop.h"
 
 #define PID_WIDTH 7
-#define UID_WIDTH 6
+#define UID_WIDTH 10	/* subordinate uids of containers reach 7 digits and more */
+
+static int out_fd = STDOUT_FILENO;
+static bool out_socket;		/* written with send(MSG_DONTWAIT) */
+static uint64_t unwritten_rows;
+
+void output_open(struct utrace_session *s)
+{
+	int mode = fcntl(STDOUT_FILENO, F_GETFL);
+	struct stat st;
+	char self[32];
+	int fd;
+
+	(void)s;
+	/* a read-only stdout stays one: the write says so */
+	if (fstat(STDOUT_FILENO, &st) || mode < 0 || (mode & O_ACCMODE) == O_RDONLY)
+		return;
+	if (S_ISSOCK(st.st_mode)) {
+		out_socket = true;
+		return;
+	}
+	if (!S_ISFIFO(st.st_mode) && !isatty(STDOUT_FILENO))
+		return;
+	/*
+	 * A descriptor of our own: O_NONBLOCK on the inherited one would
+	 * change it for the shell that shares it. Only pipes and terminals
+	 * stall; files would lose their offset if reopened, so keep fd 1.
+	 */
+	snprintf(self, sizeof(self), "/proc/self/fd/%d", STDOUT_FILENO);
+	fd = open(self, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0)
+		out_fd = fd;
+}
+
+void output_close(struct utrace_session *s)
+{
+	if (out_fd != STDOUT_FILENO)
+		close(out_fd);
+	out_fd = STDOUT_FILENO;
+	obuf_free(&s->out);
+}
+
+uint64_t output_unwritten(const struct utrace_session *s)
+{
+	(void)s;
+	return unwritten_rows;
+}
+
+static bool shown(const struct utrace_session *s, const struct utrace_column *c,
+		  bool json)
+{
+	if (json ? !c->key : c->json_only)
+		return false;
+	return !c->shown || c->shown(s, json);
+}
 
 void output_header(struct utrace_session *s)
 {
@@ -23,39 +91,197 @@ void output_header(struct utrace_session *s)
 	obuf_printf(&s->out, "%-*s %-*s ", t->time_width, "TIME", PID_WIDTH, "PID");
 	if (s->opt.print_uid)
 		obuf_printf(&s->out, "%-*s ", UID_WIDTH, "UID");
-	obuf_printf(&s->out, "%s\n", t->columns);
+	for (const struct utrace_column *c = t->columns; c && c->header; c++) {
+		if (!shown(s, c, false))
+			continue;
+		if (c->width)
+			obuf_printf(&s->out, "%-*s ", c->width, c->header);
+		else
+			obuf_puts(&s->out, c->header);
+	}
+	obuf_putc(&s->out, '\n');
 }
 
-static size_t comm_len(const struct event_hdr *e)
+/* Decimal digits of @v, without printf: rows are many. */
+static void put_u64(struct obuf *o, uint64_t v)
 {
-	return strnlen(e->comm, sizeof(e->comm));
+	char buf[24], *p = buf + sizeof(buf);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	obuf_put(o, p, (size_t)(buf + sizeof(buf) - p));
+}
+
+static void put_s64(struct obuf *o, int64_t v)
+{
+	if (v < 0) {
+		obuf_putc(o, '-');
+		put_u64(o, (uint64_t)0 - (uint64_t)v);
+	} else {
+		put_u64(o, (uint64_t)v);
+	}
+}
+
+/* Nanoseconds as milliseconds with @decimals (3 or 6) digits, rounded. */
+static void put_ms(struct obuf *o, uint64_t ns, int decimals)
+{
+	uint64_t scale = decimals == 3 ? 1000 : 1, v, ms, frac;
+	char digits[8];
+
+	v = (ns + scale / 2) / scale;		/* in 10^-decimals ms */
+	ms = v / (decimals == 3 ? 1000 : 1000000);
+	frac = v % (decimals == 3 ? 1000 : 1000000);
+	put_u64(o, ms);
+	obuf_putc(o, '.');
+	for (int i = decimals - 1; i >= 0; i--) {
+		digits[i] = (char)('0' + frac % 10);
+		frac /= 10;
+	}
+	obuf_put(o, digits, (size_t)decimals);
+}
+
+static void put_value_table(struct obuf *o, const struct utrace_value *v)
+{
+	switch (v->type) {
+	case UTRACE_V_NONE:
+		obuf_putc(o, '-');
+		break;
+	case UTRACE_V_STR:
+		obuf_put(o, v->str, v->len ? v->len : strlen(v->str));
+		break;
+	case UTRACE_V_TEXT:
+		escape_text(o, v->str, v->len);
+		break;
+	case UTRACE_V_U64:
+		put_u64(o, v->u64);
+		break;
+	case UTRACE_V_S64:
+		put_s64(o, v->s64);
+		break;
+	case UTRACE_V_MS:
+		put_ms(o, v->u64, 3);
+		break;
+	case UTRACE_V_BOOL:
+		obuf_puts(o, v->b ? "yes" : "no");
+		break;
+	}
+}
+
+static void put_value_json(struct obuf *o, const char *key,
+			   const struct utrace_value *v)
+{
+	if (v->type == UTRACE_V_TEXT) {
+		json_string_field(o, key, v->str, v->len);
+		if (v->truncated)
+			obuf_puts(o, ",\"truncated\":true");
+		return;
+	}
+	obuf_putc(o, ',');
+	json_string(o, key, strlen(key));
+	obuf_putc(o, ':');
+	switch (v->type) {
+	case UTRACE_V_NONE:
+		obuf_puts(o, "null");
+		break;
+	case UTRACE_V_STR:
+		json_string(o, v->str, v->len ? v->len : strlen(v->str));
+		break;
+	case UTRACE_V_U64:
+		put_u64(o, v->u64);
+		break;
+	case UTRACE_V_S64:
+		put_s64(o, v->s64);
+		break;
+	case UTRACE_V_MS:
+		put_ms(o, v->u64, 6);
+		break;
+	case UTRACE_V_BOOL:
+		obuf_puts(o, v->b ? "true" : "false");
+		break;
+	case UTRACE_V_TEXT:
+		break;
+	}
+}
+
+/* HH:MM:SS changes once a second: formatted then, not per row. */
+static const char *hms(struct utrace_session *s, uint64_t boot_ns)
+{
+	static int64_t sec = -1;
+	static char buf[16];
+	int64_t unix_ns = wallclock_unix_ns(&s->core->clock, boot_ns);
+
+	if (unix_ns / 1000000000 != sec || unix_ns < 0) {
+		sec = unix_ns / 1000000000;
+		clock_format_hms(buf, unix_ns);
+	}
+	return buf;
 }
 
 static void table_row(struct utrace_session *s, const struct event_hdr *e,
 		      size_t size)
 {
-	char hms[16];
+	const struct utrace_tool *t = s->tool;
+	struct obuf *o = &s->out;
+	size_t start = o->len;
 
-	clock_format_hms(hms, wallclock_unix_ns(&s->core->clock, e->ts_ns));
-	obuf_printf(&s->out, "%-*s %-*u ", s->tool->time_width, hms,
-		    PID_WIDTH, e->pid);
-	if (s->opt.print_uid)
-		obuf_printf(&s->out, "%-*u ", UID_WIDTH, e->uid);
-	s->tool->print_row(s, e, size);
-	obuf_putc(&s->out, '\n');
+	obuf_puts(o, hms(s, e->ts_ns));
+	obuf_pad(o, start, (size_t)t->time_width);
+	obuf_putc(o, ' ');
+	start = o->len;
+	put_u64(o, e->pid);
+	obuf_pad(o, start, PID_WIDTH);
+	obuf_putc(o, ' ');
+	if (s->opt.print_uid) {
+		start = o->len;
+		put_u64(o, e->uid);
+		obuf_pad(o, start, UID_WIDTH);
+		obuf_putc(o, ' ');
+	}
+	for (const struct utrace_column *c = t->columns; c && c->header; c++) {
+		struct utrace_value v = { .type = UTRACE_V_NONE };
+
+		if (!shown(s, c, false))
+			continue;
+		c->get(s, e, size, &v);
+		start = o->len;
+		put_value_table(o, &v);
+		if (v.type == UTRACE_V_TEXT && v.truncated)
+			obuf_puts(o, " [...truncated]");
+		if (c->width) {
+			obuf_pad(o, start, (size_t)c->width);
+			obuf_putc(o, ' ');
+		}
+	}
+	obuf_putc(o, '\n');
 }
 
 static void json_line(struct utrace_session *s, const struct event_hdr *e,
 		      size_t size)
 {
+	struct obuf *o = &s->out;
 	char when[64];
 
 	clock_format_rfc3339(when, wallclock_unix_ns(&s->core->clock, e->ts_ns));
-	obuf_printf(&s->out, "{\"time\":\"%s\",\"pid\":%u,\"tid\":%u,\"uid\":%u",
-		    when, e->pid, e->tid, e->uid);
-	json_string_field(&s->out, "comm", e->comm, comm_len(e));
-	s->tool->print_json(s, e, size);
-	obuf_puts(&s->out, "}\n");
+	obuf_puts(o, "{\"time\":\"");
+	obuf_puts(o, when);
+	obuf_puts(o, "\",\"pid\":");
+	put_u64(o, e->pid);
+	obuf_puts(o, ",\"tid\":");
+	put_u64(o, e->tid);
+	obuf_puts(o, ",\"uid\":");
+	put_u64(o, e->uid);
+	json_string_field(o, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	for (const struct utrace_column *c = s->tool->columns; c && c->header; c++) {
+		struct utrace_value v = { .type = UTRACE_V_NONE };
+
+		if (!shown(s, c, true))
+			continue;
+		c->get(s, e, size, &v);
+		put_value_json(o, c->key, &v);
+	}
+	obuf_puts(o, "}\n");
 }
 
 void output_event(struct utrace_session *s, const struct event_hdr *e,
@@ -67,16 +293,83 @@ void output_event(struct utrace_session *s, const struct event_hdr *e,
 		table_row(s, e, size);
 }
 
+static uint64_t count_rows(const char *p, size_t n)
+{
+	uint64_t rows = 0;
+
+	for (const char *q = p; (q = memchr(q, '\n', n - (size_t)(q - p))); q++)
+		rows++;
+	return rows;
+}
+
+/*
+ * Wait until the reader makes room, or a stop signal comes. True when
+ * there is room; false when the tracer should stop.
+ */
+static bool wait_for_room(void)
+{
+	struct pollfd p[2] = {
+		{ .fd = out_fd, .events = POLLOUT },
+		{ .fd = sigstop_fd(), .events = POLLIN },
+	};
+
+	for (;;) {
+		int n = poll(p, 2, -1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || (p[1].revents & POLLIN))
+			return false;
+		if (p[0].revents & (POLLERR | POLLHUP))
+			return true;	/* the write says what happened */
+		if (p[0].revents & POLLOUT)
+			return true;
+	}
+}
+
+/* Write all of @o, waiting for a stalled reader; 0 or -errno. */
+static int write_out(struct obuf *o)
+{
+	size_t off = 0;
+	int err = 0;
+
+	while (off < o->len) {
+		ssize_t n = out_socket ?
+			send(out_fd, o->data + off, o->len - off, MSG_DONTWAIT | MSG_NOSIGNAL) :
+			write(out_fd, o->data + off, o->len - off);
+
+		if (n >= 0) {
+			off += (size_t)n;
+			continue;
+		}
+		if (errno == EINTR)
+			continue;
+		if (errno == EAGAIN && wait_for_room())
+			continue;
+		err = errno == EAGAIN ? -EINTR : -errno;
+		break;
+	}
+	if (err == -EINTR)
+		unwritten_rows += count_rows(o->data + off, o->len - off);
+	obuf_reset(o);
+	return err;
+}
+
 bool output_flush(struct utrace_session *s)
 {
 	int err;
 
 	if (!s->out.len || s->core->epipe)
-		return !s->core->epipe;
-	err = obuf_flush(&s->out, STDOUT_FILENO);
+		return !s->core->epipe && !s->core->stop_output;
+	err = write_out(&s->out);
 	if (err == -EPIPE) {
 		/* `utrace readline | head -1`: the reader has all it wanted */
 		s->core->epipe = true;
+		return false;
+	}
+	if (err == -EINTR) {
+		/* a stop signal while the reader stalled: stop, count the rest */
+		s->core->stop_output = true;
 		return false;
 	}
 	if (err) {

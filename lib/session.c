@@ -12,18 +12,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/signalfd.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "core.h"
+#include "sigstop.h"
 
 /* Without a wakeup, events wait at most this long to be shown. */
 #define POLL_MS 100
-/* New processes (and their libraries) are looked for this often. */
+/* Without the exec tracepoint, /proc is looked at this often. */
 #define RESCAN_NS 1000000000ULL
+
+enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT, EV_INOTIFY };
 
 static bool verbose_libbpf;
 
@@ -51,22 +55,14 @@ static uint64_t ringbuf_size(uint64_t want)
 	return sz;
 }
 
-static int open_object(struct utrace_session *s)
+/* The core's own settings of the BPF object: wakeups, -p, itself. */
+static int configure_core(struct utrace_session *s)
 {
-	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = s->tool->name);
-	struct bpf_map *events;
-	size_t size;
-	const void *elf = s->tool->bpf_elf(&size);
+	struct bpf_map *events = bpf_object__find_map_by_name(s->obj, "events");
 	uint64_t rb, wake;
-	int err;
+	bool filter = s->opt.npids > 0;
+	uint32_t self = (uint32_t)getpid();
 
-	s->obj = bpf_object__open_mem(elf, size, &opts);
-	if (!s->obj) {
-		utrace_error(s, "cannot open the embedded BPF object: %s",
-			     strerror(errno));
-		return UTRACE_EXIT_ERROR;
-	}
-	events = bpf_object__find_map_by_name(s->obj, "events");
 	if (!events) {
 		utrace_error(s, "BPF object has no events ring buffer");
 		return UTRACE_EXIT_ERROR;
@@ -79,14 +75,33 @@ static int open_object(struct utrace_session *s)
 	 * collected by the poll timeout without one wakeup per event.
 	 */
 	wake = rb / 4;
-	err = utrace_set_rodata(s, "utrace_wakeup_bytes", &wake, sizeof(wake));
-	if (err) {
-		utrace_error(s, "BPF object lacks utrace_wakeup_bytes");
+	if (utrace_set_rodata(s, "utrace_wakeup_bytes", &wake, sizeof(wake)) ||
+	    utrace_set_rodata(s, "utrace_filter_pids", &filter, sizeof(filter)) ||
+	    utrace_set_rodata(s, "utrace_self", &self, sizeof(self))) {
+		utrace_error(s, "BPF object lacks the core's settings (common.bpf.h)");
 		return UTRACE_EXIT_ERROR;
 	}
+	return UTRACE_EXIT_OK;
+}
+
+static int open_object(struct utrace_session *s)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .object_name = s->tool->name);
+	size_t size;
+	const void *elf = s->tool->bpf_elf(&size);
+	int err;
+
+	s->obj = bpf_object__open_mem(elf, size, &opts);
+	if (!s->obj) {
+		utrace_error(s, "cannot open the embedded BPF object: %s",
+			     strerror(errno));
+		return UTRACE_EXIT_ERROR;
+	}
+	if ((err = configure_core(s)))
+		return err;
 	if (s->tool->configure && (err = s->tool->configure(s)))
 		return err;
-	attach_prepare(s);
+	probes_prepare(s);
 	return UTRACE_EXIT_OK;
 }
 
@@ -108,6 +123,23 @@ static int load_object(struct utrace_session *s)
 		utrace_error(s, "cannot load BPF programs: %s (run with -v for the verifier's log)",
 			     strerror(-err));
 	return UTRACE_EXIT_ERROR;
+}
+
+/* -p: the thread groups BPF lets through (common.bpf.h). */
+static int fill_pid_filter(struct utrace_session *s)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "utrace_pids");
+	uint8_t one = 1;
+
+	for (int i = 0; i < s->opt.npids; i++) {
+		uint32_t pid = (uint32_t)s->opt.pids[i];
+
+		if (!m || bpf_map_update_elem(bpf_map__fd(m), &pid, &one, BPF_ANY)) {
+			utrace_error(s, "cannot set the -p filter: %s", strerror(errno));
+			return UTRACE_EXIT_ERROR;
+		}
+	}
+	return UTRACE_EXIT_OK;
 }
 
 static int on_event(void *ctx, void *data, size_t size)
@@ -142,50 +174,34 @@ static uint64_t lost_events(struct utrace_session *s)
 	return sum;
 }
 
-static void discover_one(pid_t pid, void *arg)
+static void watch(int ep, int fd, uint32_t events, uint32_t tag)
 {
-	struct utrace_session *s = arg;
+	struct epoll_event ev = { .events = events, .data.u32 = tag };
 
-	if (pid != getpid())
-		s->tool->discover(s, pid);
-}
-
-static void discover(struct utrace_session *s)
-{
-	if (s->tool->discover && !s->opt.npids)
-		procscan_new(&s->core->scan, discover_one, s);
+	if (fd >= 0)
+		epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
 /*
- * The ring buffer's epoll set and a signalfd share one epoll, so SIGINT and
- * SIGTERM end the wait at once, with no race against a handler's flag.
+ * The ring buffers' epoll set, the stop signals' signalfd, stdout and the
+ * directory watch share one epoll: a signal ends any wait at once, also a
+ * wait for a stalled reader (see output_flush()).
  */
-static int make_waiter(struct utrace_session *s, int *sfd)
+static int make_waiter(struct utrace_session *s)
 {
-	struct epoll_event ev = { .events = EPOLLIN };
-	sigset_t set;
-	int ep;
+	int ep = epoll_create1(EPOLL_CLOEXEC);
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	*sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	ep = epoll_create1(EPOLL_CLOEXEC);
-	if (*sfd < 0 || ep < 0)
+	if (ep < 0)
 		return -1;
-	ev.data.u32 = 1;
-	epoll_ctl(ep, EPOLL_CTL_ADD, *sfd, &ev);
-	ev.data.u32 = 2;
-	epoll_ctl(ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(s->core->rb), &ev);
+	watch(ep, sigstop_fd(), EPOLLIN, EV_SIGNAL);
+	watch(ep, ring_buffer__epoll_fd(s->core->rb), EPOLLIN, EV_RING);
 	/*
 	 * stdout for EPOLLERR/EPOLLHUP only (reported without asking): when
 	 * the reader of a pipe leaves (`utrace readline | head -1`), end now,
 	 * not at the next event. Files and /dev/null refuse (EPERM): fine.
 	 */
-	ev.events = 0;
-	ev.data.u32 = 3;
-	epoll_ctl(ep, EPOLL_CTL_ADD, STDOUT_FILENO, &ev);
+	watch(ep, STDOUT_FILENO, 0, EV_STDOUT);
+	watch(ep, discover_inotify_fd(s), EPOLLIN, EV_INOTIFY);
 	return ep;
 }
 
@@ -201,47 +217,59 @@ static bool consume(struct utrace_session *s)
 	return output_flush(s) && !s->core->stop;
 }
 
+/* How long to wait for events: the poll interval, or less at the end. */
+static int wait_ms(const struct utrace_session *s, uint64_t start, uint64_t now,
+		   uint64_t next_interval)
+{
+	int64_t ms = POLL_MS;
+
+	if (s->opt.duration_ns) {
+		uint64_t end = start + s->opt.duration_ns;
+
+		if ((int64_t)((end - now) / 1000000) < ms)
+			ms = (int64_t)((end - now + 999999) / 1000000);
+	}
+	if (s->interval_ns && next_interval > now &&
+	    (int64_t)((next_interval - now + 999999) / 1000000) < ms)
+		ms = (int64_t)((next_interval - now + 999999) / 1000000);
+	return (int)ms;
+}
+
 static void poll_loop(struct utrace_session *s)
 {
 	struct utrace_core *c = s->core;
 	uint64_t start = utrace_now_ns();
 	uint64_t next_scan = start + RESCAN_NS;
+	/* intervals on a fixed grid: start + k * interval, never drifting */
 	uint64_t next_interval = start + s->interval_ns;
-	struct epoll_event evs[3];
-	int sfd, ep = make_waiter(s, &sfd);
+	struct epoll_event evs[4];
+	int ep = make_waiter(s);
 
 	if (ep < 0) {
-		utrace_error(s, "epoll/signalfd: %s", strerror(errno));
+		utrace_error(s, "epoll: %s", strerror(errno));
 		c->write_error = errno;
 		return;
 	}
 	for (;;) {
 		uint64_t now = utrace_now_ns();
-		int64_t wait_ms = POLL_MS;
 		bool signalled = false;
 		int n;
 
-		if (s->opt.duration_ns) {
-			uint64_t end = start + s->opt.duration_ns;
-
-			if (now >= end)
-				break;
-			if ((int64_t)((end - now) / 1000000) < wait_ms)
-				wait_ms = (int64_t)((end - now + 999999) / 1000000);
-		}
-		n = epoll_wait(ep, evs, 3, (int)wait_ms);
+		if (s->opt.duration_ns && now >= start + s->opt.duration_ns)
+			break;
+		n = epoll_wait(ep, evs, 4, wait_ms(s, start, now, next_interval));
 		for (int i = 0; i < n; i++) {
-			if (evs[i].data.u32 == 1)
+			if (evs[i].data.u32 == EV_SIGNAL)
 				signalled = true;
-			else if (evs[i].data.u32 == 3)
+			else if (evs[i].data.u32 == EV_STDOUT)
 				c->epipe = true;	/* as if a write got EPIPE */
 		}
-		if (!consume(s) || signalled)
+		if (!consume(s) || signalled || sigstop_pending())
 			break;
 		now = utrace_now_ns();
+		discover_run(s, now >= next_scan);
 		if (now >= next_scan) {
 			wallclock_sync(&c->clock);
-			discover(s);
 			next_scan = now + RESCAN_NS;
 			/* like strace -p: nothing left to trace, so done */
 			if (targets_gone(s))
@@ -251,57 +279,69 @@ static void poll_loop(struct utrace_session *s)
 			s->tool->interval(s);
 			if (!output_flush(s))
 				break;
-			next_interval = now + s->interval_ns;
+			while (next_interval <= now)
+				next_interval += s->interval_ns;
 		}
 	}
 	close(ep);
-	close(sfd);
 }
 
-static void block_signals(void)
+/* Each process may have files to keep open: one per traced file. */
+static void raise_fd_limit(void)
 {
-	sigset_t set;
+	struct rlimit rl;
 
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigprocmask(SIG_BLOCK, &set, NULL);
-	/* a closed pipe is an EPIPE from write(), handled as a quiet exit */
-	signal(SIGPIPE, SIG_IGN);
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
+static int check_privilege(struct utrace_session *s)
+{
+	char missing[64];
+
+	if (!privilege_check(missing, sizeof(missing)))
+		return UTRACE_EXIT_OK;
+	if (geteuid() == 0)
+		utrace_error(s, "permission denied: root, but without %s (capabilities dropped?)",
+			     missing);
+	else
+		utrace_error(s, "permission denied: need root, or %s", missing);
+	return UTRACE_EXIT_ERROR;
 }
 
 static int setup(struct utrace_session *s)
 {
-	char missing[64];
+	struct utrace_core *c = s->core;
 	int err;
 
-	if ((err = targets_check(s)))
+	if ((err = targets_check(s)) || (err = check_privilege(s)))
 		return err;
-	if (privilege_check(missing, sizeof(missing))) {
-		if (geteuid() == 0)
-			utrace_error(s, "permission denied: root, but without %s (capabilities dropped?)",
-				     missing);
-		else
-			utrace_error(s, "permission denied: need root, or %s", missing);
-		return UTRACE_EXIT_ERROR;
-	}
 	verbose_libbpf = s->opt.verbose;
 	libbpf_set_print(libbpf_print);
-	if ((err = open_object(s)) || (err = load_object(s)))
+	if ((err = open_object(s)) || (err = load_object(s)) ||
+	    (err = fill_pid_filter(s)))
 		return err;
-	if ((err = s->tool->attach(s)))
-		return err;
-	discover(s);
-	if (!utrace_attached(s)) {
-		utrace_error(s, "nothing to trace: no probe could be attached");
-		return UTRACE_EXIT_ERROR;
-	}
-	s->core->rb = ring_buffer__new(
+	c->rb = ring_buffer__new(
 		bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events")),
 		on_event, s, NULL);
-	if (!s->core->rb) {
+	if (!c->rb) {
 		utrace_error(s, "cannot set up the ring buffer: %s", strerror(errno));
+		return UTRACE_EXIT_ERROR;
+	}
+	if (s->tool->attach && (err = s->tool->attach(s)))
+		return err;
+	/* before the first look: no exec in between goes unreported */
+	probes_attach_tracepoints(s);
+	if ((err = discover_start(s))) {
+		utrace_error(s, "cannot set up discovery: %s", strerror(-err));
+		return UTRACE_EXIT_ERROR;
+	}
+	if ((err = targets_attach(s)))
+		return err;
+	if (!utrace_attached(s)) {
+		utrace_error(s, "nothing to trace: no probe could be attached");
 		return UTRACE_EXIT_ERROR;
 	}
 	return UTRACE_EXIT_OK;
@@ -311,6 +351,7 @@ static int finish(struct utrace_session *s)
 {
 	struct utrace_core *c = s->core;
 	uint64_t lost;
+	int rc = UTRACE_EXIT_OK;
 
 	/* drain what the probes wrote before the stop */
 	if (!c->stop && !c->epipe && !c->write_error)
@@ -324,20 +365,29 @@ static int finish(struct utrace_session *s)
 	if (lost) {
 		utrace_error(s, "%llu event%s lost (ring buffer full; try --buffer)",
 			     (unsigned long long)lost, lost == 1 ? "" : "s");
-		return UTRACE_EXIT_LOST;
+		rc = UTRACE_EXIT_LOST;
 	}
-	return UTRACE_EXIT_OK;
+	if (output_unwritten(s)) {
+		utrace_error(s, "%llu row%s not written: the reader of the output stopped reading",
+			     (unsigned long long)output_unwritten(s),
+			     output_unwritten(s) == 1 ? "" : "s");
+		rc = UTRACE_EXIT_LOST;
+	}
+	return rc;
 }
 
 static void teardown(struct utrace_session *s)
 {
 	ring_buffer__free(s->core->rb);
-	attach_detach_all(s);
+	probes_detach_all(s);
 	bpf_object__close(s->obj);
 	if (s->tool->cleanup)
 		s->tool->cleanup(s);
+	discover_stop(s);
+	tfiles_free(&s->core->files);
 	procscan_free(&s->core->scan);
-	obuf_free(&s->out);
+	output_close(s);
+	free(s->priv);
 }
 
 /*
@@ -365,27 +415,51 @@ static bool std_fds_open(void)
 	return out_open;
 }
 
+static ino_t own_mntns(void)
+{
+	struct stat st;
+
+	return stat("/proc/self/ns/mnt", &st) ? 0 : st.st_ino;
+}
+
 int utrace_run(const struct utrace_tool *tool, int argc, char **argv)
 {
-	struct utrace_core core = { 0 };
+	struct utrace_core core = { .inotify_fd = -1 };
 	struct utrace_session s = { .tool = tool, .core = &core };
 	bool out_open = std_fds_open();
 	int rc;
 
 	wallclock_sync(&core.clock);
-	if (options_parse(&s, argc, argv))
+	core.mntns = own_mntns();
+	s.priv = calloc(1, tool->priv_size ? tool->priv_size : 1);
+	if (!s.priv) {
+		fputs("utrace: out of memory\n", stderr);
+		return UTRACE_EXIT_ERROR;
+	}
+	for (const struct utrace_target *t = tool->targets; t && t->what; t++)
+		utrace_target_add(&s, t);
+	if (options_parse(&s, argc, argv)) {
+		free(s.priv);
 		return UTRACE_EXIT_USAGE;
+	}
 	if (!out_open) {
 		/*
 		 * `utrace readline >&-`: as when the reader of a pipe has
 		 * left, there is no one to print for: end quietly, before
 		 * anything is attached.
 		 */
+		free(s.priv);
 		return UTRACE_EXIT_OK;
 	}
+	raise_fd_limit();
 	if (tool->prepare && (rc = tool->prepare(&s)))
 		goto out;
-	block_signals();
+	if (sigstop_block()) {
+		utrace_error(&s, "signals: %s", strerror(errno));
+		rc = UTRACE_EXIT_ERROR;
+		goto out;
+	}
+	output_open(&s);
 	if ((rc = setup(&s)))
 		goto out;
 	fprintf(stderr, "Tracing %s... Hit Ctrl-C to end.\n", tool->tracing);

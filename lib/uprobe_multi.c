@@ -31,18 +31,22 @@ static long sys_bpf(int cmd, void *attr, unsigned int size)
 	return syscall(SYS_bpf, cmd, attr, size);
 }
 
-int uprobe_multi_link(int prog_fd, const char *path, uint64_t offset,
-		      pid_t pid, bool retprobe)
+int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
+		      const uint64_t *cookies, size_t n, pid_t pid,
+		      bool retprobe)
 {
 	struct link_create_uprobe_multi a;
 	long fd;
 
+	if (!n || n > UINT32_MAX)
+		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	a.prog_fd = (uint32_t)prog_fd;
 	a.attach_type = UTRACE_BPF_TRACE_UPROBE_MULTI;
 	a.path = (uint64_t)(uintptr_t)path;
-	a.offsets = (uint64_t)(uintptr_t)&offset;
-	a.cnt = 1;
+	a.offsets = (uint64_t)(uintptr_t)offsets;
+	a.cookies = (uint64_t)(uintptr_t)cookies;
+	a.cnt = (uint32_t)n;
 	a.multi_flags = retprobe ? UPROBE_MULTI_RETURN : 0;
 	a.pid = pid > 0 ? (uint32_t)pid : 0;
 	fd = sys_bpf(BPF_LINK_CREATE, &a, sizeof(a));
@@ -58,6 +62,7 @@ static const struct bpf_insn trivial[] = {
 static bool probe(void)
 {
 	union bpf_attr a;
+	uint64_t zero = 0;
 	int prog, link, err;
 
 	memset(&a, 0, sizeof(a));
@@ -70,7 +75,7 @@ static bool probe(void)
 	if (prog < 0)
 		return false;
 	/* A link on the directory "/" fails with EBADF only where uprobe_multi exists. */
-	link = uprobe_multi_link(prog, "/", 0, -1, false);
+	link = uprobe_multi_link(prog, "/", &zero, NULL, 1, -1, false);
 	err = link;
 	if (link >= 0)
 		close(link);

@@ -3,9 +3,12 @@
  * The contract between a tool (cmd/X.c) and the shared core (lib/).
  *
  * A tool describes itself with a struct utrace_tool: its options, its
- * embedded BPF object, where its probes go, and how one event is printed.
- * The core does the rest: common options, target checks, load, attach,
- * ring-buffer polling, signals, timestamps, table/JSON output, lost events.
+ * embedded BPF object, what it traces (targets: which files, which probes
+ * on them), and its columns. The core does the rest: common options,
+ * finding and opening the files in every process (or the -p ones),
+ * discovery of new processes and libraries, load, attach, ring-buffer
+ * polling, signals, timestamps, table/JSON output, lost events, teardown.
+ * The core never names a tool.
  */
 #ifndef UTRACE_H
 #define UTRACE_H
@@ -16,6 +19,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "errors.h"
 #include "event.h"
 #include "obuf.h"
 
@@ -26,10 +30,12 @@
 #define UTRACE_EXIT_USAGE	64	/* bad command line (EX_USAGE) */
 
 #define UTRACE_MAX_PIDS 64
+#define UTRACE_MAX_TARGETS 64
 
 struct bpf_object;
 struct utrace_session;
 struct utrace_core;
+struct tfile;
 
 /* Options every tool has (see options.c and utrace(8)). */
 struct utrace_common {
@@ -44,52 +50,148 @@ struct utrace_common {
 	uint64_t buffer_bytes;		/* --buffer: ring buffer size */
 };
 
+/* ---- what a tool traces ------------------------------------------------ */
+
+/* struct utrace_match.kind */
+#define UTRACE_EXE	0x1	/* a process's executable */
+#define UTRACE_LIB	0x2	/* a file a process maps (shared libraries) */
+
+/* Which files count: all of the given criteria must hold. */
+struct utrace_match {
+	unsigned int kind;
+	const char *const *names;	/* base-name globs; NULL: any name */
+	const char *const *all;		/* symbols it must define, every one */
+	const char *const *any;		/* ... and at least one of these */
+};
+
+/* struct utrace_probe.flags */
+#define UTRACE_RETURN	0x1	/* a return probe (never on Go: see below) */
+#define UTRACE_OPTIONAL	0x2	/* the file may lack the function */
+
+/* One function a program goes on. Lists end with .func == NULL. */
+struct utrace_probe {
+	const char *func;	/* the symbol */
+	const char *alt;	/* used where @func is missing; may be NULL */
+	const char *prog;	/* the BPF program */
+	unsigned int flags;
+	uint64_t cookie;	/* bpf_get_attach_cookie() in the program */
+	/*
+	 * Instead of @cookie: the address of this global variable minus the
+	 * probed address, so an entry program reads the traced program's
+	 * variable at PT_REGS_IP(ctx) + (s64)cookie, ASLR or not. A file
+	 * without it gets @cookie (require it in the match if it must be).
+	 */
+	const char *var;
+};
+
+/* struct utrace_target.flags */
+#define UTRACE_PER_PROCESS 0x1	/* probes only for the process it was found in */
+#define UTRACE_DLOPEN	0x2	/* also libraries a process loads later */
+
+struct utrace_target {
+	const char *what;		/* "libc", "bash": for messages */
+	struct utrace_match match;
+	/* UTRACE_LIB: counts only in processes whose executable matches */
+	const struct utrace_match *exe;
+	unsigned int flags;
+	/* Host copies, probed for every process at start (system-wide). */
+	const char *const *host;
+	/* Probes put on every matching file; NULL when @attach does it. */
+	const struct utrace_probe *probes;
+	/*
+	 * Optional: put probes on @f (utrace_probe()), for @pid (-1: every
+	 * process). Returns 0, or a layered error (see errors.h).
+	 */
+	int (*attach)(struct utrace_session *s, const struct utrace_target *t,
+		      struct tfile *f, pid_t pid);
+	void *data;			/* the tool's, for @attach */
+};
+
+/* ---- columns -------------------------------------------------------- */
+
+/* A value a column shows, typed so table and JSON each render it right. */
+enum utrace_value_type {
+	UTRACE_V_NONE,		/* unknown: "-" in the table, null in JSON */
+	UTRACE_V_STR,		/* trusted text (names, numbers as text) */
+	UTRACE_V_TEXT,		/* untrusted bytes: escaped, KEY_base64 in JSON */
+	UTRACE_V_U64,
+	UTRACE_V_S64,
+	UTRACE_V_MS,		/* nanoseconds shown as milliseconds */
+	UTRACE_V_BOOL,
+};
+
+struct utrace_value {
+	enum utrace_value_type type;
+	bool truncated;		/* TEXT: cut; " [...truncated]", "truncated":true */
+	union {
+		const char *str;
+		uint64_t u64;
+		int64_t s64;
+		bool b;
+	};
+	size_t len;		/* TEXT, STR: bytes */
+};
+
+struct utrace_column {
+	const char *header;	/* "LATms"; NULL ends the list */
+	int width;		/* table width; 0: the last, free-width column */
+	const char *key;	/* JSON key */
+	/* the value of this column for event @e of @size bytes */
+	void (*get)(struct utrace_session *s, const struct event_hdr *e,
+		    size_t size, struct utrace_value *v);
+	/* shown in the table (@json false) or JSON only when this returns
+	 * true; NULL: always. A column without @key is table-only. */
+	bool (*shown)(const struct utrace_session *s, bool json);
+	bool json_only;		/* a JSON key with no table column */
+};
+
+/* ---- the tool ----------------------------------------------------------- */
+
 struct utrace_tool {
 	const char *name;		/* "readline": `utrace readline` */
 	const char *summary;		/* one line for `utrace list` */
-	const char *const *aliases;	/* busybox names, NULL-terminated */
 	const struct argp *argp;	/* tool options, usage and EXAMPLES */
 	const char *tracing;		/* "bash command lines" in "Tracing ..." */
+	size_t priv_size;		/* tool state, zeroed; argp's input */
 
 	/* The embedded BPF object: the skeleton's NAME__elf_bytes(). */
 	const void *(*bpf_elf)(size_t *size);
 
-	/* After the tool's options are parsed: check them. Optional. */
+	/* Targets; tools with targets made from arguments add them instead. */
+	const struct utrace_target *targets;	/* NULL-terminated by .what */
+	/* -p PID with no target in it: "has no libc mapped: statically linked?" */
+	const char *absent;
+
+	/* After the options are parsed: check them. Optional. */
 	int (*prepare)(struct utrace_session *s);
 	/* After open, before load: set read-only data. Optional. */
 	int (*configure)(struct utrace_session *s);
-	/* After load: attach probes with utrace_attach(). Required. */
-	int (*attach)(struct utrace_session *s);
 	/*
-	 * Optional: called for every process seen for the first time while
-	 * tracing system-wide (at start, then every second), so targets that
-	 * appear later (a container with its own libc) are covered.
-	 * Errors are expected (the process may be gone) and are ignored.
+	 * After load, before the core's own attaching: explicit files (-s,
+	 * -l) with utrace_trace_path(). Optional.
 	 */
-	void (*discover)(struct utrace_session *s, pid_t pid);
+	int (*attach)(struct utrace_session *s);
 
 	/* Output: TIME, PID and (-U) UID are printed by the core. */
 	int time_width;			/* width of the TIME column */
-	const char *columns;		/* table header after those */
-	void (*print_row)(struct utrace_session *s, const struct event_hdr *e,
-			  size_t size);
-	void (*print_json)(struct utrace_session *s, const struct event_hdr *e,
-			   size_t size);
+	const struct utrace_column *columns;
 	/* Optional periodic output; the core calls it every s->interval_ns. */
 	void (*interval)(struct utrace_session *s);
 	/* Optional: after the last event, before detach (summaries). */
 	void (*finish)(struct utrace_session *s);
-	/* Optional: free what prepare/attach allocated. */
+	/* Optional: free what prepare/attach allocated in priv. */
 	void (*cleanup)(struct utrace_session *s);
 };
 
 struct utrace_session {
 	const struct utrace_tool *tool;
+	void *priv;			/* tool->priv_size bytes */
 	struct utrace_common opt;
 	struct bpf_object *obj;
 	struct obuf out;		/* stdout; flushed after each batch */
 	uint64_t interval_ns;		/* for tool->interval; 0: none */
 	bool table_header_done;
+	bool explicit_files;		/* set by utrace_trace_path(): no discovery */
 	struct utrace_core *core;	/* private to lib/ */
 };
 
@@ -105,14 +207,29 @@ void utrace_error(const struct utrace_session *s, const char *fmt, ...)
 void utrace_verbose(const struct utrace_session *s, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* Add a target made from the command line (prepare()). 0 or -E2BIG. */
+int utrace_target_add(struct utrace_session *s, const struct utrace_target *t);
+
 /*
- * Attach BPF program @prog at function @symbol of the ELF file @path, for
- * process @pid only (-1: every process that maps the file). @path may be a
- * /proc/PID/... link. The same file+symbol+pid+prog twice is a no-op.
- * Returns 0, or -errno without printing (the caller knows the context).
+ * Trace the file at @path with target @t: for the -p processes, or every
+ * process. Turns off discovery. Returns 0 or a layered error, printing
+ * nothing (the caller knows what the file was meant to be).
  */
-int utrace_attach(struct utrace_session *s, const char *prog,
-		  const char *path, const char *symbol, pid_t pid, bool retprobe);
+int utrace_trace_path(struct utrace_session *s, const struct utrace_target *t,
+		      const char *path);
+
+/*
+ * For a target's attach(): probe @prog at @offset of file @f for @pid
+ * (-1: every process that maps it), with @cookie. The core puts every
+ * offset of one (file, program, direction, pid) into one link.
+ */
+int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
+		 const char *prog, unsigned int flags, uint64_t offset,
+		 uint64_t cookie);
+
+/* The file's name for messages, and its symbols (read once). */
+const char *utrace_file_name(const struct tfile *f);
+const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
 
 /* Number of probes attached so far. */
 size_t utrace_attached(const struct utrace_session *s);
@@ -128,5 +245,8 @@ void utrace_put_json_field(struct utrace_session *s, const char *key,
 
 /* Monotonic boot-time clock now, in the BPF timestamps' time base. */
 uint64_t utrace_now_ns(void);
+
+/* The error's words (errors.h), in a static buffer. */
+const char *utrace_why(int err);
 
 #endif

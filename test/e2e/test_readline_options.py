@@ -123,16 +123,17 @@ def case_duration(c):
 
 
 def case_uid(c):
-    """-U adds a UID column after PID."""
+    """-U adds a UID column after PID, wide enough for the subordinate
+    uids of containers (1000000 and more)."""
     sh = c.shell()
     t = c.tracer(["-U"])
     sh.type_line(b"echo with-uid")
     rc, out = t.stop()
     lines = out.split(b"\n")
-    check(lines[0] == b"TIME      PID     UID    COMMAND", "header %r" % lines[0])
+    check(lines[0] == b"TIME      PID     UID        COMMAND", "header %r" % lines[0])
     row = [l for l in lines[1:] if l.endswith(b"echo with-uid")]
     check(len(row) == 1, "rows %r" % lines)
-    check(row[0][18:25] == b"%-6d " % os.getuid(), "UID column in %r" % row[0])
+    check(row[0][18:29] == b"%-10d " % os.getuid(), "UID column in %r" % row[0])
 
 
 def case_long(c):

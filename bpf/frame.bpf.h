@@ -1,0 +1,167 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Calls in progress, one per thread: what an entry probe saw, kept for the
+ * return probe. The tool defines UTRACE_FRAME_TYPE, a struct whose first
+ * member is `struct utrace_frame f`, before including this header.
+ *
+ *   - Nesting: a traced function called while another is in progress on
+ *     the same thread (glibc's gethostbyname() loops around
+ *     gethostbyname_r(); musl tail-calls) is not a call of its own: only
+ *     the outermost is what the program asked for. See frame_outer().
+ *   - A frame whose return never comes: the thread died (frames_exit()
+ *     drops it), or the program jumped out with siglongjmp() (a DNS
+ *     timeout idiom): recognised as dead at the next call (frame_alive()).
+ *   - A plain hash, allocated per call: a full map is a lost event,
+ *     counted, never an eviction of a call still in progress.
+ */
+#ifndef UTRACE_FRAME_BPF_H
+#define UTRACE_FRAME_BPF_H
+
+#include <bpf/bpf_core_read.h>
+
+#include "common.bpf.h"
+#include "frame.h"
+
+#ifndef UTRACE_FRAME_TYPE
+#error "define UTRACE_FRAME_TYPE (a struct starting with struct utrace_frame f)"
+#endif
+
+#ifndef UTRACE_MAX_FRAMES
+#define UTRACE_MAX_FRAMES 65536
+#endif
+
+/* Past this age a frame is taken as dead where the stack cannot tell. */
+#define UTRACE_FRAME_MAX_AGE_NS (600ULL * 1000000000ULL)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, UTRACE_MAX_FRAMES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, UTRACE_FRAME_TYPE);
+} frames SEC(".maps");
+
+/*
+ * Each thread's exit (sched_process_exit fires in do_exit for every task).
+ * A thread that dies inside a call (killed, or ended by another thread's
+ * exit_group or execve) never reaches the return probe: its frame is
+ * dropped here, so a thread that later gets the same id is not taken for
+ * a nested call of the dead one's. The core attaches it.
+ */
+SEC("raw_tp/sched_process_exit")
+int frames_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&frames, &id);
+	return 0;
+}
+
+/* Kernel types read with CO-RE, only what is used. */
+struct xol_area {
+	unsigned long vaddr;
+} __attribute__((preserve_access_index));
+
+struct uprobes_state {
+	struct xol_area *xol_area;
+} __attribute__((preserve_access_index));
+
+struct mm_struct {
+	struct uprobes_state uprobes_state;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	struct mm_struct *mm;
+} __attribute__((preserve_access_index));
+
+/*
+ * The kernel makes a function with a return probe return to its
+ * trampoline, the first slot of the process's [uprobes] page, by writing
+ * that address over the return address at entry: 0 if unknown.
+ */
+static __always_inline __u64 uretprobe_trampoline(void)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	if (!bpf_core_field_exists(t->mm->uprobes_state))
+		return 0;
+	return BPF_CORE_READ(t, mm, uprobes_state.xol_area, vaddr);
+}
+
+/*
+ * Is the call @f still in progress, seen from a call at stack pointer
+ * @sp now? A frame below @sp was unwound (the kernel's own rule for its
+ * return probes). Otherwise, while the call runs, its return address slot
+ * holds the trampoline: anything else there means it was left with
+ * siglongjmp() and the stack reused. Without the trampoline's address,
+ * only age tells.
+ */
+static __always_inline bool frame_alive(const struct utrace_frame *f, __u64 sp,
+					__u64 now)
+{
+	__u64 tramp, slot = 0;
+
+	if (f->sp < sp)
+		return false;
+	tramp = uretprobe_trampoline();
+	if (tramp) {
+		if (bpf_probe_read_user(&slot, sizeof(slot), (void *)f->sp))
+			return true;
+		return slot == tramp;
+	}
+	return now - f->ts < UTRACE_FRAME_MAX_AGE_NS;
+}
+
+/*
+ * At a traced function's entry: the call in progress on this thread that
+ * this one is nested in, or NULL when this call is the outermost (then
+ * record it with frame_push()). A dead frame is dropped here.
+ */
+static __always_inline UTRACE_FRAME_TYPE *frame_outer(__u64 sp, __u64 now)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	UTRACE_FRAME_TYPE *outer = bpf_map_lookup_elem(&frames, &id);
+
+	if (!outer)
+		return NULL;
+	if (frame_alive(&outer->f, sp, now))
+		return outer;
+	bpf_map_delete_elem(&frames, &id);
+	return NULL;
+}
+
+/* Record @c as this thread's call in progress; a full map is a loss. */
+static __always_inline void frame_push(UTRACE_FRAME_TYPE *c)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (bpf_map_update_elem(&frames, &id, c, BPF_ANY))
+		utrace_count_lost();
+}
+
+/* At a return: this thread's call in progress, or NULL. */
+static __always_inline UTRACE_FRAME_TYPE *frame_current(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	return bpf_map_lookup_elem(&frames, &id);
+}
+
+/*
+ * Is a return at stack pointer @sp the return of @f? After `ret` popped
+ * the return address, sp is 8 above its value at entry; any other value
+ * is the return of a nested call.
+ */
+static __always_inline bool frame_returns(const struct utrace_frame *f, __u64 sp)
+{
+	return f->sp + 8 == sp;
+}
+
+static __always_inline void frame_pop(void)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	bpf_map_delete_elem(&frames, &id);
+}
+
+#endif

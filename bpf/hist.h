@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* One log2 histogram as BPF keeps it and the core reads it. */
+#ifndef UTRACE_HIST_H
+#define UTRACE_HIST_H
+
+#include <linux/types.h>
+
+/*
+ * Bucket i counts latencies of [2^i, 2^(i+1)) units, except that bucket 0
+ * also holds 0; the last one takes everything longer.
+ */
+#define UTRACE_HIST_BUCKETS 40
+
+struct utrace_hist_slot {
+	__u64 count[UTRACE_HIST_BUCKETS];
+	__u64 total_ns;
+};
+
+#endif

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The histogram reporter: the log2 histograms BPF keeps (bpf/hist.bpf.h)
+ * printed as tables (the layout of libbpf-tools' print_log2_hist, which
+ * eyes and scripts know) or JSON objects, per interval or at the end.
+ *
+ * The BPF map only ever grows; what was shown is subtracted, so the
+ * probes never see a reset and an interval's counts are exact.
+ */
+#ifndef UTRACE_HIST_REPORT_H
+#define UTRACE_HIST_REPORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hist.h"	/* bpf/: the slot BPF fills */
+#include "obuf.h"
+
+struct utrace_session;
+
+struct utrace_hist {
+	int fd;				/* the utrace_hist map */
+	unsigned int nkeys;
+	uint64_t unit_ns;		/* bucket unit: 1000 = microseconds */
+	struct utrace_hist_slot *shown;	/* what was printed so far */
+	struct utrace_hist_slot *delta;	/* the counts of the last take */
+};
+
+/* The unit's name in the table header ("usecs") and JSON keys ("us"). */
+const char *hist_unit_name(uint64_t unit_ns);
+const char *hist_unit_short(uint64_t unit_ns);
+
+/* Set the BPF side's unit before load: utrace_hist_unit_ns. */
+int hist_configure(struct utrace_session *s, uint64_t unit_ns);
+
+/* After load: find the map. 0 or -errno. */
+int hist_open(struct utrace_session *s, struct utrace_hist *h, unsigned int nkeys);
+void hist_close(struct utrace_hist *h);
+
+/* Counts since the last take, into h->delta[key]. 0 or -errno. */
+int hist_take(struct utrace_hist *h);
+
+/* Counts in the slot; its last non-empty bucket (-1: none). */
+uint64_t hist_count(const struct utrace_hist_slot *v);
+int hist_last(const struct utrace_hist_slot *v);
+
+/* Bucket @b holds [low, high] units. */
+uint64_t hist_bucket_low(int b);
+uint64_t hist_bucket_high(int b);
+
+/*
+ * One histogram as a table under "@label_key = @label" (e.g.
+ * "function = getaddrinfo"), or as one JSON line with "time", @label_key
+ * and "buckets" [{"le_<unit>": high, "count": n}, ...]; @extra_json is
+ * appended inside the object when not NULL (",\"count\":3").
+ */
+void hist_print_table(struct obuf *o, uint64_t unit_ns, const char *label_key,
+		      const char *label, const struct utrace_hist_slot *v);
+void hist_print_json(struct obuf *o, uint64_t unit_ns, const char *when,
+		     const char *label_key, const char *label,
+		     const struct utrace_hist_slot *v, const char *extra_json);
+
+/*
+ * The stamp of an interval: HH:MM:SS, with milliseconds where intervals
+ * are shorter than a second (else consecutive stamps look the same), or
+ * RFC 3339 for JSON.
+ */
+void hist_stamp(char buf[64], bool json, uint64_t interval_ns);
+
+#endif

@@ -1,0 +1,299 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Probe sets: every offset a program goes on in one file, for one
+ * direction and one process, in one link, each offset with its cookie
+ * (the BPF program reads bpf_get_attach_cookie() to know which function
+ * fired, so one program serves many). Where the kernel has no uprobe_multi
+ * (< 6.6), one perf event per offset carries the same cookie.
+ *
+ * Links are fd-based, so the kernel removes every probe when the tracer
+ * exits, however it exits (kill -9 included).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <bpf/libbpf.h>
+
+#include "core.h"
+#include "uprobe_multi.h"
+
+/*
+ * Before load: programs meant for uprobe_multi links must say so, and a
+ * program loaded that way cannot be attached through a perf event. So
+ * choose once for all, by what the kernel supports.
+ */
+void probes_prepare(struct utrace_session *s)
+{
+	struct bpf_program *p;
+
+	s->core->multi = uprobe_multi_supported() && !getenv("UTRACE_NO_UPROBE_MULTI");
+	if (!s->core->multi)
+		return;
+	bpf_object__for_each_program(p, s->obj) {
+		const char *sec = bpf_program__section_name(p);
+
+		/* only uprobes: a tool may have tracepoints too */
+		if (strncmp(sec, "uprobe", 6) && strncmp(sec, "uretprobe", 9))
+			continue;
+		bpf_program__set_expected_attach_type(p,
+			(enum bpf_attach_type)UTRACE_BPF_TRACE_UPROBE_MULTI);
+	}
+}
+
+static bool same_set(const struct probe_req *r, const struct plink *l)
+{
+	return l->file == r->file && l->prog == r->prog && l->ret == r->ret &&
+	       l->pid == r->pid;
+}
+
+/* Already attached, or already asked for? */
+static bool known(const struct utrace_core *c, const struct probe_req *r)
+{
+	for (size_t i = 0; i < c->nlinks; i++) {
+		const struct plink *l = &c->links[i];
+
+		if (!same_set(r, l))
+			continue;
+		for (size_t j = 0; j < l->n; j++)
+			if (l->offsets[j] == r->offset)
+				return true;
+	}
+	for (size_t i = 0; i < c->nreqs; i++) {
+		const struct probe_req *q = &c->reqs[i];
+
+		if (q->file == r->file && q->prog == r->prog && q->ret == r->ret &&
+		    q->pid == r->pid && q->offset == r->offset)
+			return true;
+	}
+	return false;
+}
+
+int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
+		 const char *prog, unsigned int flags, uint64_t offset,
+		 uint64_t cookie)
+{
+	struct utrace_core *c = s->core;
+	struct probe_req r = {
+		.file = f, .ret = flags & UTRACE_RETURN, .pid = pid > 0 ? pid : -1,
+		.offset = offset, .cookie = cookie,
+	};
+
+	r.prog = bpf_object__find_program_by_name(s->obj, prog);
+	if (!r.prog)
+		return -ENOENT;		/* a tool bug: the name is the tool's */
+	if (f->fd < 0)
+		return f->err ? f->err : UTRACE_ERR(UTRACE_L_FILE, EBADF);
+	if (known(c, &r))
+		return 0;
+	if (c->nreqs == c->capreqs) {
+		size_t cap = c->capreqs ? 2 * c->capreqs : 64;
+		struct probe_req *v = realloc(c->reqs, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		c->reqs = v;
+		c->capreqs = cap;
+	}
+	c->reqs[c->nreqs++] = r;
+	return 0;
+}
+
+static struct plink *new_link(struct utrace_core *c)
+{
+	if (c->nlinks == c->caplinks) {
+		size_t cap = c->caplinks ? 2 * c->caplinks : 32;
+		struct plink *v = realloc(c->links, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		c->links = v;
+		c->caplinks = cap;
+	}
+	memset(&c->links[c->nlinks], 0, sizeof(c->links[0]));
+	c->links[c->nlinks].fd = -1;
+	return &c->links[c->nlinks];
+}
+
+static int attach_perf(struct plink *l, const uint64_t *cookies)
+{
+	l->perf = calloc(l->n, sizeof(*l->perf));
+	if (!l->perf)
+		return -ENOMEM;
+	for (size_t i = 0; i < l->n; i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = l->ret,
+			    .bpf_cookie = cookies[i]);
+
+		l->perf[i] = bpf_program__attach_uprobe_opts(l->prog, l->pid,
+				l->file->fdpath, l->offsets[i], &opts);
+		if (!l->perf[i])
+			return UTRACE_ERR(UTRACE_L_KERNEL, errno ? errno : EINVAL);
+	}
+	return 0;
+}
+
+static void link_close(struct plink *l)
+{
+	if (l->fd >= 0)
+		close(l->fd);
+	for (size_t i = 0; l->perf && i < l->n; i++)
+		bpf_link__destroy(l->perf[i]);
+	free(l->perf);
+	free(l->offsets);
+}
+
+/* One link for the requests [from, to) of one set. */
+static int attach_set(struct utrace_session *s, size_t from, size_t to)
+{
+	struct utrace_core *c = s->core;
+	const struct probe_req *r = &c->reqs[from];
+	struct plink *l = new_link(c);
+	uint64_t *cookies;
+	int err = 0;
+
+	if (!l)
+		return -ENOMEM;
+	l->file = r->file;
+	l->prog = r->prog;
+	l->ret = r->ret;
+	l->pid = r->pid;
+	l->n = to - from;
+	l->offsets = malloc(l->n * sizeof(*l->offsets));
+	cookies = malloc(l->n * sizeof(*cookies));
+	if (!l->offsets || !cookies) {
+		free(cookies);
+		free(l->offsets);
+		return -ENOMEM;
+	}
+	for (size_t i = from; i < to; i++) {
+		l->offsets[i - from] = c->reqs[i].offset;
+		cookies[i - from] = c->reqs[i].cookie;
+	}
+	if (c->multi) {
+		l->fd = uprobe_multi_link(bpf_program__fd(l->prog), l->file->fdpath,
+					  l->offsets, cookies, l->n, l->pid, l->ret);
+		if (l->fd < 0)
+			err = UTRACE_ERR(UTRACE_L_KERNEL, -l->fd);
+	} else {
+		err = attach_perf(l, cookies);
+	}
+	free(cookies);
+	if (err) {
+		link_close(l);
+		return err;
+	}
+	c->nlinks++;
+	c->nprobes += l->n;
+	utrace_verbose(s, "attached %s%s at %zu offset%s of %s%s", bpf_program__name(l->prog),
+		       l->ret ? " (return)" : "", l->n, l->n == 1 ? "" : "s",
+		       l->file->name, l->pid > 0 ? " for one process" : "");
+	return 0;
+}
+
+/* Sets in order: return probes first, so that every call whose entry is
+ * recorded is also seen to return. */
+static int cmp_req(const void *a, const void *b)
+{
+	const struct probe_req *x = a, *y = b;
+
+	if (x->ret != y->ret)
+		return x->ret ? -1 : 1;
+	if (x->file != y->file)
+		return x->file < y->file ? -1 : 1;
+	if (x->prog != y->prog)
+		return x->prog < y->prog ? -1 : 1;
+	return (x->pid > y->pid) - (x->pid < y->pid);
+}
+
+int probes_commit(struct utrace_session *s)
+{
+	struct utrace_core *c = s->core;
+	size_t from = 0;
+	int err = 0;
+
+	qsort(c->reqs, c->nreqs, sizeof(*c->reqs), cmp_req);
+	while (from < c->nreqs && !err) {
+		size_t to = from + 1;
+
+		while (to < c->nreqs && !cmp_req(&c->reqs[from], &c->reqs[to]))
+			to++;
+		err = attach_set(s, from, to);
+		from = to;
+	}
+	c->nreqs = 0;
+	return err;
+}
+
+void probes_forget(struct utrace_session *s)
+{
+	s->core->nreqs = 0;
+}
+
+size_t utrace_attached(const struct utrace_session *s)
+{
+	return s->core->nprobes;
+}
+
+void probes_attach_tracepoints(struct utrace_session *s)
+{
+	struct utrace_core *c = s->core;
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, s->obj) {
+		const char *sec = bpf_program__section_name(p);
+		struct tp_link *v;
+		struct bpf_link *l;
+
+		if (strncmp(sec, "raw_tp/", 7) || !bpf_program__autoload(p))
+			continue;
+		l = bpf_program__attach_raw_tracepoint(p, sec + 7);
+		if (!l) {
+			/* their absence is each program's fallback, said with -v */
+			utrace_verbose(s, "tracepoint %s not attached: %s", sec + 7,
+				       strerror(errno));
+			continue;
+		}
+		v = realloc(c->tps, (c->ntps + 1) * sizeof(*v));
+		if (!v) {
+			bpf_link__destroy(l);
+			continue;
+		}
+		c->tps = v;
+		c->tps[c->ntps++] = (struct tp_link){ l, p };
+	}
+}
+
+bool probes_tracepoint_attached(const struct utrace_session *s, const char *prog)
+{
+	const struct utrace_core *c = s->core;
+
+	for (size_t i = 0; i < c->ntps; i++)
+		if (!strcmp(bpf_program__name(c->tps[i].prog), prog))
+			return true;
+	return false;
+}
+
+/*
+ * Links go before the object is closed. One link per file and program is
+ * a handful in all, so closing them one by one is quick; the kernel waits
+ * for one RCU grace period per uprobe_multi link.
+ */
+void probes_detach_all(struct utrace_session *s)
+{
+	struct utrace_core *c = s->core;
+
+	for (size_t i = 0; i < c->nlinks; i++)
+		link_close(&c->links[i]);
+	free(c->links);
+	c->links = NULL;
+	c->nlinks = c->caplinks = 0;
+	for (size_t i = 0; i < c->ntps; i++)
+		bpf_link__destroy(c->tps[i].link);
+	free(c->tps);
+	c->tps = NULL;
+	c->ntps = 0;
+	free(c->reqs);
+	c->reqs = NULL;
+	c->nreqs = c->capreqs = 0;
+}

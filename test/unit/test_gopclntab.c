@@ -2,8 +2,14 @@
 /*
  * Unit tests for lib/gopclntab.c.
  *
- * Tables built here, in each known format and pointer size, and their
- * truncated and corrupted variants.
+ * Usage: test_gopclntab [FULL STRIPPED NM]...
+ *
+ * Without arguments, only tables built here, in each known format and
+ * pointer size, and their truncated and corrupted variants. With them
+ * (meson passes them when Go is installed), real binaries too: FULL is
+ * fixture_go.go built with symbols, STRIPPED the same with -s -w, NM the
+ * output of `go tool nm -size FULL`. Both binaries' pclntabs must give the
+ * entries nm gives for the FULL one, for every function.
  * Exits 1 if any check failed.
  */
 #include <errno.h>
@@ -15,6 +21,7 @@
 #include <string.h>
 
 #include "gopclntab.h"
+#include "go_fixture.h"
 
 static int failures, checks;
 
@@ -607,8 +614,284 @@ static void test_damage(void)
 	CHECK(ok > 0, "no damaged table survived: damage too heavy to test");
 }
 
-int main(void)
+/* ---- real binaries ---- */
+
+struct nmsym {
+	uint64_t addr, size;
+	char *name;
+};
+
+struct nm {
+	struct nmsym *sym;
+	size_t n;
+};
+
+static int nm_cmp(const void *a, const void *b)
 {
+	const struct nmsym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* `go tool nm -size` lines: address, size, type, name (which may hold blanks). */
+static int nm_read(const char *path, struct nm *nm)
+{
+	FILE *fp = fopen(path, "r");
+	char line[4096];
+
+	nm->sym = NULL;
+	nm->n = 0;
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		uint64_t addr, size;
+		char type;
+		int at = 0;
+		struct nmsym *p;
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%" SCNx64 " %" SCNu64 " %c %n", &addr, &size,
+			   &type, &at) != 3 || !at ||
+		    (type != 'T' && type != 't'))
+			continue;
+		p = realloc(nm->sym, (nm->n + 1) * sizeof(*p));
+		if (!p)
+			exit(2);
+		nm->sym = p;
+		p[nm->n].addr = addr;
+		p[nm->n].size = size;
+		p[nm->n].name = strdup(line + at);
+		nm->n++;
+	}
+	fclose(fp);
+	qsort(nm->sym, nm->n, sizeof(*nm->sym), nm_cmp);
+	return nm->n ? 0 : -1;
+}
+
+static void nm_free(struct nm *nm)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		free(nm->sym[i].name);
+	free(nm->sym);
+}
+
+static const struct nmsym *nm_by_name(const struct nm *nm, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < nm->n; i++)
+		if (!strcmp(nm->sym[i].name, name))
+			return &nm->sym[i];
+	return NULL;
+}
+
+/*
+ * Whether .symtab's @sym is the pclntab's @name[0..len): the same but for
+ * the middle dot Go's own names use ("dialResult\u00b71"), which ELF
+ * symbols spell '.', and ".abi0" after the names of assembly functions.
+ */
+static bool same_name(const char *sym, const char *name, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len && *sym) {
+		if (!strncmp(name + i, "\xc2\xb7", 2) && *sym == '.')
+			i += 2;
+		else if (name[i] == *sym)
+			i++;
+		else
+			return false;
+		sym++;
+	}
+	return i == len && (!*sym || !strcmp(sym, ".abi0"));
+}
+
+/*
+ * The symbol nm has at @addr under the pclntab's @name. Go abbreviates
+ * type names with [...] in the pclntab; any symbol there will do for those.
+ */
+static const struct nmsym *nm_match(const struct nm *nm, uint64_t addr,
+				    const char *name, size_t len)
+{
+	const struct nmsym *any = NULL;
+	size_t lo = 0, hi = nm->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (nm->sym[mid].addr < addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < nm->n && nm->sym[lo].addr == addr; lo++) {
+		if (same_name(nm->sym[lo].name, name, len))
+			return &nm->sym[lo];
+		any = &nm->sym[lo];
+	}
+	return memmem(name, len, "[...]", 5) ? any : NULL;
+}
+
+struct func {
+	char *name;
+	uint64_t entry, end;
+};
+
+struct funcs {
+	struct func *f;
+	size_t n;
+};
+
+static int keep(const char *name, size_t len, uint64_t entry, uint64_t end,
+		void *arg)
+{
+	struct funcs *fs = arg;
+	struct func *p = realloc(fs->f, (fs->n + 1) * sizeof(*p));
+
+	if (!p)
+		exit(2);
+	fs->f = p;
+	p[fs->n].name = strndup(name, len);
+	p[fs->n].entry = entry;
+	p[fs->n].end = end;
+	fs->n++;
+	return 0;
+}
+
+static void funcs_free(struct funcs *fs)
+{
+	size_t i;
+
+	for (i = 0; i < fs->n; i++)
+		free(fs->f[i].name);
+	free(fs->f);
+	fs->f = NULL;
+	fs->n = 0;
+}
+
+/* The functions of @path's pclntab, checked against its .text and @nm. */
+static int real_funcs(const char *path, const struct nm *nm,
+		      struct funcs *fs)
+{
+	const struct nmsym *rt = nm_by_name(nm, "runtime.text");
+	struct gopclntab_info info;
+	struct gosect tab, text;
+	struct gofile f;
+	size_t i, named = 0;
+	int err;
+
+	fs->f = NULL;
+	fs->n = 0;
+	if (gofile_read(path, &f) || gofile_pclntab(&f, &tab) ||
+	    gofile_section(&f, ".text", &text)) {
+		CHECK(0, "%s: no pclntab or .text", path);
+		gofile_free(&f);
+		return -1;
+	}
+	err = gopclntab_info(tab.data, tab.size, &info);
+	CHECK(!err, "%s: info %d", path, err);
+	if (is_118(info.magic)) {
+		/* the header's, not .text's: they differ with external linking */
+		CHECK(rt && info.text_start == rt->addr,
+		      "%s: header text start %#" PRIx64 " is not runtime.text",
+		      path, info.text_start);
+		if (info.text_start != text.addr)
+			printf("%s: runtime.text %#" PRIx64 ", .text %#" PRIx64
+			       "\n", path, info.text_start, text.addr);
+	}
+	err = gopclntab_for_each_func(tab.data, tab.size, 0, keep, fs);
+	CHECK(!err && fs->n == info.nfunc && fs->n > 1000,
+	      "%s: walk %d, %zu functions", path, err, fs->n);
+	for (i = 0; i < fs->n; i++) {
+		const struct func *fn = &fs->f[i];
+		const struct nmsym *s = nm_match(nm, fn->entry, fn->name,
+						 strlen(fn->name));
+
+		CHECK(fn->entry >= text.addr &&
+		      fn->end <= text.addr + text.size,
+		      "%s: %s outside .text", path, fn->name);
+		CHECK(s, "%s: %s at %#" PRIx64 ": not what nm says", path,
+		      fn->name, fn->entry);
+		if (!s)
+			continue;
+		named += same_name(s->name, fn->name, strlen(fn->name));
+		/* a function ends where the next begins, padding included */
+		CHECK(fn->entry + s->size <= fn->end,
+		      "%s: %s ends at %#" PRIx64 " before nm's %#" PRIx64, path,
+		      fn->name, fn->end, fn->entry + s->size);
+	}
+	CHECK(named + 50 > fs->n, "%s: only %zu of %zu names are nm's", path,
+	      named, fs->n);
+	gofile_free(&f);
+	return 0;
+}
+
+static void check_known(const char *path, const struct nm *nm)
+{
+	static const char *const known[][2] = {
+		{ "main.main", "main.main" },
+		{ "net.(*Resolver).lookupIPAddr", "net.(*Resolver).lookupIPAddr" },
+		{ "net.(*Resolver).lookupHost", "net.(*Resolver).lookupHost" },
+		{ "net.(*Resolver).lookupAddr", "net.(*Resolver).lookupAddr" },
+		{ "runtime.goexit", "runtime.goexit.abi0" },
+	};
+	struct gofile f;
+	struct gosect tab;
+	size_t i;
+
+	if (gofile_read(path, &f) || gofile_pclntab(&f, &tab)) {
+		CHECK(0, "%s: unreadable", path);
+		gofile_free(&f);
+		return;
+	}
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		const struct nmsym *s = nm_by_name(nm, known[i][1]);
+		uint64_t entry = 0, end = 0;
+		int err = gopclntab_find_func(tab.data, tab.size, 0, known[i][0],
+					      &entry, &end);
+
+		CHECK(!err && s && entry == s->addr &&
+		      end >= entry + s->size,
+		      "%s: %s at %#" PRIx64 " (%d), nm says %#" PRIx64, path,
+		      known[i][0], entry, err, s ? s->addr : 0);
+	}
+	gofile_free(&f);
+}
+
+static void test_real(const char *full, const char *stripped,
+		      const char *nmfile)
+{
+	struct funcs a, b;
+	struct nm nm;
+	size_t i;
+
+	if (nm_read(nmfile, &nm)) {
+		CHECK(0, "%s: no symbols", nmfile);
+		return;
+	}
+	real_funcs(full, &nm, &a);
+	real_funcs(stripped, &nm, &b);
+	check_known(full, &nm);
+	check_known(stripped, &nm);
+	/* -s -w drops symbols, never functions, and moves none */
+	CHECK(a.n == b.n, "%s: %zu functions, %s: %zu", full, a.n, stripped,
+	      b.n);
+	for (i = 0; i < a.n && i < b.n; i++)
+		CHECK(!strcmp(a.f[i].name, b.f[i].name) &&
+		      a.f[i].entry == b.f[i].entry && a.f[i].end == b.f[i].end,
+		      "%s: %s differs when stripped", stripped, a.f[i].name);
+	printf("%s: %zu functions as nm says, also stripped\n", full, a.n);
+	funcs_free(&a);
+	funcs_free(&b);
+	nm_free(&nm);
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
 	test_formats();
 	test_text_start();
 	test_bad_headers();
@@ -617,6 +900,12 @@ int main(void)
 	test_walk_edges();
 	test_find();
 	test_damage();
+	if (argc == 1)
+		printf("no Go binaries given: built tables only\n");
+	else if ((argc - 1) % 3)
+		CHECK(0, "usage: test_gopclntab [FULL STRIPPED NM]...");
+	for (i = 1; i + 2 < argc; i += 3)
+		test_real(argv[i], argv[i + 1], argv[i + 2]);
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -2,18 +2,28 @@
 /*
  * Unit tests for lib/x86ret.c.
  *
- * Hand-assembled code: 0xC3 bytes inside immediates, displacements,
- * ModRM and SIB bytes and branch offsets must not count, every form of
- * RET must.
+ * Usage: test_x86ret [FULL STRIPPED RETS]...
+ *
+ * Hand-assembled code first: 0xC3 bytes inside immediates, displacements,
+ * ModRM bytes and branch offsets must not count, every form of RET must.
+ * With arguments (meson passes them when Go is installed), real Go
+ * binaries too: RETS holds the TEXT and RET lines of `go tool objdump
+ * FULL`, an independent decoder (Go's x86asm). Every function of FULL's
+ * pclntab must decode, and the RETs found in them must be the RETs
+ * objdump shows there, function by function for net.(*Resolver)'s lookup
+ * functions and main.main, and for those in STRIPPED too.
  * Exits 1 if any check failed.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "gopclntab.h"
+#include "go_fixture.h"
 #include "x86ret.h"
 
 static int failures, checks;
@@ -149,11 +159,237 @@ static void test_errors(void)
 	      "no room");
 }
 
-int main(void)
+/* ---- real binaries ---- */
+
+/* RET addresses by function, from objdump's TEXT and RET lines. */
+struct objdump {
+	struct {
+		char *func;
+		uint64_t addr;
+	} *ret;
+	size_t n;
+};
+
+static int objdump_read(const char *path, struct objdump *od)
 {
+	FILE *fp = fopen(path, "r");
+	char line[4096], func[1024] = "";
+	void *p;
+
+	od->ret = NULL;
+	od->n = 0;
+	if (!fp)
+		return -1;
+	while (fgets(line, sizeof(line), fp)) {
+		char *tok, *save = NULL, *addr;
+
+		/* TEXT net.(*Resolver).lookupIPAddr(SB) /usr/lib/go/... */
+		if (!strncmp(line, "TEXT ", 5)) {
+			size_t len = strcspn(line + 5, " \n");
+
+			if (len > 4 && !strncmp(line + 5 + len - 4, "(SB)", 4))
+				len -= 4;
+			snprintf(func, sizeof(func), "%.*s", (int)len, line + 5);
+			continue;
+		}
+		/* file:line, address, bytes, then the instruction */
+		if (!strtok_r(line, "\t ", &save) ||
+		    !(addr = strtok_r(NULL, "\t ", &save)) ||
+		    !strtok_r(NULL, "\t ", &save))
+			continue;
+		while ((tok = strtok_r(NULL, "\t \n", &save)) &&
+		       strcmp(tok, "RET"))
+			;
+		if (!tok)
+			continue;
+		p = realloc(od->ret, (od->n + 1) * sizeof(*od->ret));
+		if (!p)
+			exit(2);
+		od->ret = p;
+		od->ret[od->n].func = strdup(func);
+		od->ret[od->n].addr = strtoull(addr, NULL, 16);
+		od->n++;
+	}
+	fclose(fp);
+	return od->n ? 0 : -1;
+}
+
+static void objdump_free(struct objdump *od)
+{
+	size_t i;
+
+	for (i = 0; i < od->n; i++)
+		free(od->ret[i].func);
+	free(od->ret);
+}
+
+static int u64_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* objdump's RETs in [lo, hi), sorted, without the repeats it prints. */
+static size_t objdump_rets(const struct objdump *od, const char *func,
+			   uint64_t lo, uint64_t hi, uint64_t **out)
+{
+	uint64_t *v = calloc(od->n + 1, sizeof(*v));
+	size_t i, n = 0;
+
+	if (!v)
+		exit(2);
+	for (i = 0; i < od->n; i++)
+		if (od->ret[i].addr >= lo && od->ret[i].addr < hi &&
+		    (!func || !strcmp(od->ret[i].func, func)))
+			v[n++] = od->ret[i].addr;
+	qsort(v, n, sizeof(*v), u64_cmp);
+	for (i = 0; n && i + 1 < n;) {
+		if (v[i] == v[i + 1]) {
+			memmove(v + i, v + i + 1, (n - i - 1) * sizeof(*v));
+			n--;
+		} else {
+			i++;
+		}
+	}
+	*out = v;
+	return n;
+}
+
+struct decoded {
+	const struct gosect *text;
+	uint64_t *rets;
+	size_t n, cap, funcs;
+	uint64_t lo, hi;	/* the Go text: first entry, last end */
+	int err;
+	const char *path;
+};
+
+static int decode_func(const char *name, size_t len, uint64_t entry,
+		       uint64_t end, void *arg)
+{
+	struct decoded *d = arg;
+	const struct gosect *t = d->text;
+	size_t n = 0;
+	int err;
+
+	if (entry < t->addr || end > t->addr + t->size) {
+		CHECK(0, "%s: %.*s outside .text", d->path, (int)len, name);
+		return 0;
+	}
+	if (!d->funcs++)
+		d->lo = entry;
+	d->hi = end;
+	for (;;) {
+		err = x86_find_returns(t->data + (entry - t->addr), end - entry,
+				       entry, d->rets + d->n, d->cap - d->n, &n);
+		if (err != -E2BIG)
+			break;
+		d->cap = (d->cap + n) * 2;
+		d->rets = realloc(d->rets, d->cap * sizeof(*d->rets));
+		if (!d->rets)
+			exit(2);
+	}
+	CHECK(!err, "%s: %.*s does not decode: %d", d->path, (int)len, name,
+	      err);
+	if (!err)
+		d->n += n;
+	return 0;
+}
+
+static void check_func(const char *path, const struct gofile *f,
+		       const struct objdump *od, const char *func)
+{
+	struct gosect tab, text;
+	uint64_t entry, end, rets[MAX_RETS], *want;
+	size_t n = 0, nwant, i;
+	int err;
+
+	if (gofile_pclntab(f, &tab) || gofile_section(f, ".text", &text) ||
+	    gopclntab_find_func(tab.data, tab.size, 0, func, &entry, &end) ||
+	    entry < text.addr || end > text.addr + text.size) {
+		CHECK(0, "%s: no %s", path, func);
+		return;
+	}
+	err = x86_find_returns(text.data + (entry - text.addr), end - entry,
+			       entry, rets, MAX_RETS, &n);
+	nwant = objdump_rets(od, func, 0, UINT64_MAX, &want);
+	CHECK(!err && n == nwant && n > 0, "%s: %s: %d, %zu RETs, objdump %zu",
+	      path, func, err, n, nwant);
+	for (i = 0; !err && i < n && i < nwant; i++)
+		CHECK(rets[i] == want[i], "%s: %s: RET at %#" PRIx64
+		      ", objdump's at %#" PRIx64, path, func, rets[i], want[i]);
+	free(want);
+}
+
+static void test_real(const char *full, const char *stripped,
+		      const char *retsfile)
+{
+	static const char *const funcs[] = {
+		"net.(*Resolver).lookupIPAddr", "net.(*Resolver).lookupHost",
+		"net.(*Resolver).lookupAddr", "main.main",
+	};
+	struct decoded d = { .path = full };
+	struct gosect tab, text;
+	struct gofile f, s;
+	struct objdump od;
+	uint64_t *want;
+	size_t nwant, i;
+
+	if (objdump_read(retsfile, &od)) {
+		CHECK(0, "%s: no RETs", retsfile);
+		return;
+	}
+	if (gofile_read(full, &f) || gofile_pclntab(&f, &tab) ||
+	    gofile_section(&f, ".text", &text)) {
+		CHECK(0, "%s: unreadable", full);
+		goto out;
+	}
+	/* every function of the binary, against every RET objdump saw */
+	d.text = &text;
+	CHECK(!gopclntab_for_each_func(tab.data, tab.size, 0, decode_func, &d),
+	      "%s: pclntab", full);
+	qsort(d.rets, d.n, sizeof(*d.rets), u64_cmp);
+	nwant = objdump_rets(&od, NULL, d.lo, d.hi, &want);
+	CHECK(d.n == nwant, "%s: %zu RETs, objdump %zu", full, d.n, nwant);
+	for (i = 0; i < d.n && i < nwant; i++)
+		if (d.rets[i] != want[i]) {
+			CHECK(0, "%s: RET at %#" PRIx64 ", objdump's at %#"
+			      PRIx64, full, d.rets[i], want[i]);
+			break;
+		}
+	printf("%s: %zu functions, %zu RETs as objdump\n", full, d.funcs, d.n);
+	free(want);
+	free(d.rets);
+
+	for (i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		check_func(full, &f, &od, funcs[i]);
+	/* stripping moves no code: the same RETs */
+	if (gofile_read(stripped, &s)) {
+		CHECK(0, "%s: unreadable", stripped);
+		goto out;
+	}
+	for (i = 0; i < sizeof(funcs) / sizeof(funcs[0]); i++)
+		check_func(stripped, &s, &od, funcs[i]);
+	gofile_free(&s);
+out:
+	gofile_free(&f);
+	objdump_free(&od);
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
 	test_c3_not_ret();
 	test_ret_forms();
 	test_errors();
+	if (argc == 1)
+		printf("no Go binaries given: hand-assembled code only\n");
+	else if ((argc - 1) % 3)
+		CHECK(0, "usage: test_x86ret [FULL STRIPPED RETS]...");
+	for (i = 1; i + 2 < argc; i += 3)
+		test_real(argv[i], argv[i + 1], argv[i + 2]);
 	printf("%d checks, %d failures\n", checks, failures);
 	return failures ? 1 : 0;
 }

@@ -105,4 +105,61 @@ int cgroup_read_proc(pid_t pid, char *path, size_t pathsz, bool *v2);
  */
 int cgroup_id_of_path(const char *path, uint64_t *id);
 
+/* --- id -> path ----------------------------------------------------------- */
+
+struct cgroup_cache;
+
+/* 0 for each field means the default. */
+struct cgroup_cache_limits {
+	unsigned int max_depth;	/* directories below the root walked; 32 */
+	unsigned int max_dirs;	/* directories visited per walk; 65536 */
+	unsigned int max_gone;	/* ids of removed or unfound cgroups kept; 4096 */
+	uint64_t rescan_ns;	/* misses walk at most once per; 100 ms */
+};
+
+struct cgroup_cache_stats {
+	uint64_t walks;		/* including the one at open */
+	uint64_t truncated;	/* walks cut short by max_depth or max_dirs */
+	size_t live;		/* cgroups present at the last walk */
+	size_t gone;		/* remembered: removed, or never found */
+};
+
+/*
+ * Walk the hierarchy at @root (NULL: the cgroup2 mount) once and keep it.
+ * Ids are read from the directory entries (d_ino), so any tree works; on
+ * cgroupfs they are the cgroup ids. Returns 0 or -errno.
+ */
+int cgroup_cache_open(struct cgroup_cache **out, const char *root,
+		      const struct cgroup_cache_limits *lim);
+
+/*
+ * The path of cgroup @id relative to the root ("/" for the root itself,
+ * "/system.slice/x.scope" below it), valid until the next call on @c.
+ * On a miss the tree is walked again, unless a walk on a miss happened
+ * less than rescan_ns before @now_ns (any monotonic clock, the same in
+ * every call); an id not found by a complete walk is remembered as gone.
+ * Returns 0, -ENOENT (gone, or never in this hierarchy: cgroup ids are not
+ * reused, so it stays so) or -EAGAIN (not found, and too soon to walk
+ * again: later calls may find it).
+ */
+int cgroup_cache_lookup(struct cgroup_cache *c, uint64_t id, uint64_t now_ns,
+			const char **path);
+
+/*
+ * The cgroup of the running container whose full id begins with @cid
+ * (1 to 64 hex digits, either case), as of the last walk: its id, and
+ * (when not NULL) its container. For --in-container: BPF compares
+ * bpf_get_current_ancestor_cgroup_id(c->level) with *@id, so the
+ * container's sub-cgroups count too; c->level is the kernel's level when
+ * @root is the hierarchy's root (the host's cgroup namespace). Returns 0,
+ * -EINVAL (not hex), -ENOENT (no such container) or -ENOTUNIQ (the prefix
+ * matches several containers).
+ */
+int cgroup_cache_find_container(struct cgroup_cache *c, const char *cid,
+				uint64_t *id, struct cgroup_container *cont);
+
+void cgroup_cache_stats(const struct cgroup_cache *c,
+			struct cgroup_cache_stats *st);
+void cgroup_cache_close(struct cgroup_cache *c);
+
 #endif

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * lib/cgroup.c without privilege: container ids from the runtimes' cgroup
- * names (table-driven), the cgroup2 mount from mountinfo text, and the line
- * of /proc/PID/cgroup to believe. Last, read-only, the real hierarchy when
- * one is mounted: the id of this process's own cgroup.
+ * lib/cgroup.c and lib/cgroup_cache.c without privilege: container ids from
+ * the runtimes' cgroup names (table-driven), the cgroup2 mount from
+ * mountinfo text, the line of /proc/PID/cgroup to believe, and the id ->
+ * path cache walking a directory tree built under $TMPDIR (its inode
+ * numbers stand in for cgroup ids). Last, read-only, the real hierarchy
+ * when one is mounted: this process's own cgroup must resolve to itself.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -365,13 +367,342 @@ static void proc_cgroup(void)
 	CHECK(!err && path[0] == '/', "own /proc/PID/cgroup: %d", err);
 }
 
+/* --- the cache, on a tree in $TMPDIR --------------------------------------- */
+
+static char top[PATH_MAX];
+static const char *made[64];
+static int nmade;
+
+static uint64_t mk(const char *rel)
+{
+	char p[PATH_MAX];
+	uint64_t id = 0;
+
+	snprintf(p, sizeof(p), "%s%s", top, rel);
+	if (mkdir(p, 0700) || cgroup_id_of_path(p, &id)) {
+		FAIL("mkdir %s: %s", p, strerror(errno));
+		return 0;
+	}
+	if (nmade < 64)
+		made[nmade++] = rel;
+	return id;
+}
+
+static void rm(const char *rel)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s%s", top, rel);
+	if (rmdir(p))
+		FAIL("rmdir %s: %s", p, strerror(errno));
+	for (int i = 0; i < nmade; i++)
+		if (made[i] && !strcmp(made[i], rel))
+			made[i] = NULL;
+}
+
+static void rm_all(void)
+{
+	/* children were made after their parents */
+	for (int i = nmade; i-- > 0;)
+		if (made[i])
+			rm(made[i]);
+	nmade = 0;
+}
+
+static void expect_path(struct cgroup_cache *c, uint64_t id, uint64_t now,
+			const char *want, int line)
+{
+	const char *path = NULL;
+	int err = cgroup_cache_lookup(c, id, now, &path);
+
+	checks++;
+	if (err)
+		fprintf(stderr, "FAIL line %d: id %" PRIu64 " (%s): error %d\n",
+			line, id, want, err), failures++;
+	else if (strcmp(path, want))
+		fprintf(stderr, "FAIL line %d: id %" PRIu64 ": \"%s\", not \"%s\"\n",
+			line, id, path, want), failures++;
+}
+
+static void expect_err(struct cgroup_cache *c, uint64_t id, uint64_t now,
+		       int want, int line)
+{
+	const char *path = NULL;
+	int err = cgroup_cache_lookup(c, id, now, &path);
+
+	checks++;
+	if (err != want)
+		fprintf(stderr, "FAIL line %d: id %" PRIu64 ": %d (%s), not %d\n",
+			line, id, err, err ? "" : path, want), failures++;
+}
+
+#define PATH_IS(c, id, now, want) expect_path(c, id, now, want, __LINE__)
+#define ERR_IS(c, id, now, want) expect_err(c, id, now, want, __LINE__)
+
+static uint64_t walks(struct cgroup_cache *c)
+{
+	struct cgroup_cache_stats st;
+
+	cgroup_cache_stats(c, &st);
+	return st.walks;
+}
+
+static const uint64_t MS = 1000000;
+
+/* A regular file's inode number: an id no walk of directories finds. */
+static uint64_t mkfile(const char *rel)
+{
+	char p[PATH_MAX];
+	uint64_t id = 0;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s%s", top, rel);
+	fd = open(p, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+	if (fd < 0 || cgroup_id_of_path(p, &id))
+		FAIL("%s: %s", p, strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return id;
+}
+
+static void rmfile(const char *rel)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s%s", top, rel);
+	if (unlink(p))
+		FAIL("unlink %s: %s", p, strerror(errno));
+}
+
+/*
+ * The file system under $TMPDIR reuses a freed inode number at once, where
+ * cgroupfs never reuses an id: nothing is made after the first removal.
+ */
+static void cache_basics(void)
+{
+	struct cgroup_cache_limits lim = { .rescan_ns = 100 * MS };
+	struct cgroup_cache_stats st;
+	struct cgroup_cache *c;
+	uint64_t root = 0, sys, dock, init, user, late, later, ghost, ghost2;
+	char from[2 * PATH_MAX], to[2 * PATH_MAX];
+	int err;
+
+	if (cgroup_id_of_path(top, &root))
+		FAIL("no id for %s", top);
+	sys = mk("/system.slice");
+	dock = mk("/system.slice/docker-" A ".scope");
+	init = mk("/system.slice/docker-" A ".scope/init");
+	user = mk("/user.slice");
+	ghost = mkfile("/ghost");
+	ghost2 = mkfile("/ghost2");
+
+	err = cgroup_cache_open(&c, top, &lim);
+	CHECK(!err, "open %s: %d", top, err);
+	if (err)
+		return;
+	PATH_IS(c, root, 0, "/");
+	PATH_IS(c, sys, 0, "/system.slice");
+	PATH_IS(c, dock, 0, "/system.slice/docker-" A ".scope");
+	PATH_IS(c, init, 0, "/system.slice/docker-" A ".scope/init");
+	CHECK(walks(c) == 1, "hits walked: %" PRIu64, walks(c));
+
+	/* made after the walk: the first miss walks and finds it */
+	late = mk("/system.slice/late.service");
+	PATH_IS(c, late, 10 * MS, "/system.slice/late.service");
+	CHECK(walks(c) == 2, "a miss did not walk: %" PRIu64, walks(c));
+	/* another one too soon after: not yet, and no walk */
+	later = mk("/later");
+	ERR_IS(c, later, 60 * MS, -EAGAIN);
+	CHECK(walks(c) == 2, "walked within rescan_ns");
+	/* once rescan_ns has passed since the last walk on a miss */
+	PATH_IS(c, later, 110 * MS, "/later");
+	CHECK(walks(c) == 3, "no walk after rescan_ns");
+
+	/* gone since the walk: still attributed, without walking */
+	rm("/system.slice/docker-" A ".scope/init");
+	rm("/system.slice/docker-" A ".scope");
+	PATH_IS(c, dock, 120 * MS, "/system.slice/docker-" A ".scope");
+	PATH_IS(c, init, 120 * MS, "/system.slice/docker-" A ".scope/init");
+	CHECK(walks(c) == 3, "gone entries walked");
+
+	/*
+	 * An id no complete walk finds is gone for good: not walked for
+	 * again, even when walks are allowed. Too soon: not known yet.
+	 */
+	ERR_IS(c, ghost, 150 * MS, -EAGAIN);
+	ERR_IS(c, ghost, 300 * MS, -ENOENT);
+	CHECK(walks(c) == 4, "the ghost did not walk");
+	ERR_IS(c, ghost, 900 * MS, -ENOENT);
+	ERR_IS(c, ghost, 5000 * MS, -ENOENT);
+	ERR_IS(c, 0, 9000 * MS, -ENOENT);
+	CHECK(walks(c) == 4, "a remembered ghost walked again");
+	/* the walk that saw them gone did not forget them */
+	PATH_IS(c, dock, 9000 * MS, "/system.slice/docker-" A ".scope");
+
+	cgroup_cache_stats(c, &st);
+	/* live: root, system.slice, user.slice, late, later; gone: 3 */
+	CHECK(st.live == 5 && st.gone == 3 && !st.truncated,
+	      "stats: live %zu gone %zu truncated %" PRIu64, st.live, st.gone,
+	      st.truncated);
+
+	/* a renamed cgroup is found under its new name by the next walk */
+	snprintf(from, sizeof(from), "%s/user.slice", top);
+	snprintf(to, sizeof(to), "%s/renamed.slice", top);
+	if (rename(from, to) == 0) {
+		for (int i = 0; i < nmade; i++)
+			if (made[i] && !strcmp(made[i], "/user.slice"))
+				made[i] = "/renamed.slice";
+		ERR_IS(c, ghost2, 10000 * MS, -ENOENT);
+		PATH_IS(c, user, 10000 * MS, "/renamed.slice");
+	} else {
+		FAIL("rename: %s", strerror(errno));
+	}
+	cgroup_cache_close(c);
+	rmfile("/ghost");
+	rmfile("/ghost2");
+	rm_all();
+}
+
+static void cache_limits(void)
+{
+	struct cgroup_cache_limits lim = { .max_depth = 2, .rescan_ns = MS };
+	struct cgroup_cache_stats st;
+	struct cgroup_cache *c;
+	uint64_t a, ab, abc;
+	int err;
+
+	a = mk("/a");
+	ab = mk("/a/b");
+	abc = mk("/a/b/c");
+	err = cgroup_cache_open(&c, top, &lim);
+	CHECK(!err, "open: %d", err);
+	if (err)
+		return;
+	cgroup_cache_stats(c, &st);
+	CHECK(st.truncated == 1, "depth 3 under max_depth 2 not truncated");
+	PATH_IS(c, a, 0, "/a");
+	PATH_IS(c, ab, 0, "/a/b");
+	/* beyond the depth: not found, but not known to be gone either */
+	ERR_IS(c, abc, 10 * MS, -EAGAIN);
+	ERR_IS(c, abc, 20 * MS, -EAGAIN);
+	CHECK(walks(c) == 3, "truncated misses did not walk again: %" PRIu64,
+	      walks(c));
+	cgroup_cache_close(c);
+
+	/* max_dirs: a walk visits no more directories than that */
+	lim = (struct cgroup_cache_limits){ .max_dirs = 2 };
+	err = cgroup_cache_open(&c, top, &lim);
+	CHECK(!err, "open: %d", err);
+	if (!err) {
+		cgroup_cache_stats(c, &st);
+		CHECK(st.truncated == 1 && st.live == 3,
+		      "max_dirs 2: truncated %" PRIu64 " live %zu", st.truncated,
+		      st.live);
+		cgroup_cache_close(c);
+	}
+
+	/*
+	 * max_gone: the gone seen longest ago are forgotten first. Each
+	 * round removes a cgroup and looks up an id no walk finds (a file's:
+	 * see cache_basics() on making nothing after a removal), so each
+	 * walk sees one more cgroup gone and remembers one more unfound id.
+	 */
+	rm("/a/b/c");
+	rm("/a/b");
+	rm("/a");
+	{
+		uint64_t g[8], f[8];
+		char name[32];
+
+		for (int i = 0; i < 8; i++) {
+			snprintf(name, sizeof(name), "/g%d", i);
+			g[i] = mk(name);
+			snprintf(name, sizeof(name), "/f%d", i);
+			f[i] = mkfile(name);
+		}
+		lim = (struct cgroup_cache_limits){ .max_gone = 4, .rescan_ns = 1 };
+		err = cgroup_cache_open(&c, top, &lim);
+		CHECK(!err, "open: %d", err);
+		if (err)
+			return;
+		for (int i = 0; i < 8; i++) {
+			snprintf(name, sizeof(name), "/g%d", i);
+			rm(name);
+			ERR_IS(c, f[i], (uint64_t)(i + 1) * MS, -ENOENT);
+		}
+		cgroup_cache_stats(c, &st);
+		CHECK(st.gone <= 4 && st.live == 1,
+		      "max_gone 4: %zu gone, %zu live", st.gone, st.live);
+		/* the last removed is still attributed */
+		PATH_IS(c, g[7], 100 * MS, "/g7");
+		/* the first was forgotten: looked for again, not found */
+		ERR_IS(c, g[0], 200 * MS, -ENOENT);
+		CHECK(walks(c) == 10, "walks: %" PRIu64, walks(c));
+		cgroup_cache_close(c);
+		for (int i = 0; i < 8; i++) {
+			snprintf(name, sizeof(name), "/f%d", i);
+			rmfile(name);
+		}
+	}
+	rm_all();
+}
+
+static void cache_containers(void)
+{
+	struct cgroup_cache *c;
+	struct cgroup_container cont;
+	uint64_t id = 0, a, b;
+	int err;
+
+	mk("/system.slice");
+	a = mk("/system.slice/docker-" A ".scope");
+	mk("/system.slice/docker-" A ".scope/init");
+	mk("/machine.slice");
+	mk("/machine.slice/libpod-conmon-" B ".scope");
+	b = mk("/machine.slice/libpod-" B ".scope");
+	mk("/machine.slice/libpod-" B ".scope/container");
+	/* a second container whose id shares A's first 8 digits */
+	mk("/docker");
+	mk("/docker/" C);
+	err = cgroup_cache_open(&c, top, NULL);
+	CHECK(!err, "open: %d", err);
+	if (err) {
+		rm_all();
+		return;
+	}
+	err = cgroup_cache_find_container(c, SHORT_A, &id, &cont);
+	CHECK(!err && id == a && !strcmp(cont.id, A) && cont.level == 2,
+	      "short A: %d", err);
+	err = cgroup_cache_find_container(c, A, &id, NULL);
+	CHECK(!err && id == a, "full A: %d", err);
+	err = cgroup_cache_find_container(c, "A1B2C3D4E5F6", &id, NULL);
+	CHECK(!err && id == a, "uppercase A: %d", err);
+	/* the container, not its conmon, not its sub-cgroup */
+	err = cgroup_cache_find_container(c, SHORT_B, &id, &cont);
+	CHECK(!err && id == b, "B: %d", err);
+	err = cgroup_cache_find_container(c, "a1b2c3d4", &id, NULL);
+	CHECK(err == -ENOTUNIQ, "ambiguous prefix: %d", err);
+	err = cgroup_cache_find_container(c, "fedcba", &id, NULL);
+	CHECK(err == -ENOENT, "no such container: %d", err);
+	err = cgroup_cache_find_container(c, "", &id, NULL);
+	CHECK(err == -EINVAL, "empty: %d", err);
+	err = cgroup_cache_find_container(c, "a1b2-c3", &id, NULL);
+	CHECK(err == -EINVAL, "not hex: %d", err);
+	err = cgroup_cache_find_container(c, A "0", &id, NULL);
+	CHECK(err == -EINVAL, "65 digits: %d", err);
+	cgroup_cache_close(c);
+	rm_all();
+}
+
 /* --- the real hierarchy, read only ------------------------------------------ */
 
 static void real_hierarchy(void)
 {
 	char mnt[PATH_MAX], own[PATH_MAX], dir[2 * PATH_MAX];
+	struct cgroup_cache *c;
 	struct stat st;
 	uint64_t id = 0;
+	const char *path;
 	bool v2 = false;
 	int err;
 
@@ -391,14 +722,35 @@ static void real_hierarchy(void)
 	if (!err && !stat(dir, &st) && sizeof(st.st_ino) == 8)
 		CHECK((uint64_t)st.st_ino == id, "%s: handle %" PRIu64 " ino %"
 		      PRIu64, dir, id, (uint64_t)st.st_ino);
+	err = cgroup_cache_open(&c, NULL, NULL);
+	CHECK(!err, "open the cgroup2 mount: %d", err);
+	if (err)
+		return;
+	err = cgroup_cache_lookup(c, id, 0, &path);
+	CHECK(!err && !strcmp(path, own), "own cgroup %" PRIu64 ": %d %s", id,
+	      err, err ? "" : path);
+	cgroup_cache_close(c);
 }
 
 int main(void)
 {
+	const char *tmp = getenv("TMPDIR");
+
 	container_ids();
 	labels();
 	mountinfo();
 	proc_cgroup();
+
+	snprintf(top, sizeof(top), "%s/test_cgroup.XXXXXX", tmp ? tmp : "/tmp");
+	if (!mkdtemp(top)) {
+		perror(top);
+		return 1;
+	}
+	cache_basics();
+	cache_limits();
+	cache_containers();
+	if (rmdir(top))
+		FAIL("%s left behind: %s", top, strerror(errno));
 
 	real_hierarchy();
 	if (failures) {

@@ -10,6 +10,7 @@
  * truncated under us gives a read error instead of SIGBUS.
  */
 #include "elfread.h"
+#include "gopclntab.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -369,6 +370,84 @@ static int read_symtab(struct elf_file *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 	return 0;
 }
 
+/*
+ * A Go binary's functions from its pclntab: the runtime keeps it for
+ * stack traces, so a stripped binary (-s -w, Debian's prometheus) still
+ * names every function. The table of an externally linked PIE has no
+ * section of its own: Go's linker then names it .data.rel.ro.gopclntab.
+ */
+static const char *const pclntab_sections[] = {
+	".gopclntab", ".data.rel.ro.gopclntab",
+};
+
+bool elf_is_go(struct elf_file *ef)
+{
+	const void *d;
+	size_t n;
+	uint64_t va;
+
+	if (!elf_section(ef, ".go.buildinfo", &d, &n, &va))
+		return true;
+	for (size_t i = 0; i < sizeof(pclntab_sections) / sizeof(*pclntab_sections); i++)
+		if (!elf_section(ef, pclntab_sections[i], &d, &n, &va))
+			return true;
+	return false;
+}
+
+struct go_ctx {
+	struct elf_file *ef;
+	struct sym_builder *b;
+	int err;
+};
+
+static int add_go_func(const char *name, size_t name_len, uint64_t entry,
+		       uint64_t end, void *arg)
+{
+	struct go_ctx *g = arg;
+	struct elf_sym e = {
+		.vaddr = entry, .size = end - entry, .type = STT_FUNC,
+		.bind = STB_GLOBAL, .from = ELF_DYNSYM,
+	};
+	char buf[512];
+	size_t n = 0;
+	uint64_t avail;
+
+	/* the runtime writes a middle dot (U+00B7) where .symtab has '.' */
+	for (size_t i = 0; i < name_len && n + 1 < sizeof(buf); i++) {
+		if ((unsigned char)name[i] == 0xc2 && i + 1 < name_len &&
+		    (unsigned char)name[i + 1] == 0xb7) {
+			buf[n++] = '.';
+			i++;
+		} else {
+			buf[n++] = name[i];
+		}
+	}
+	buf[n] = '\0';
+	if (!n || vaddr_to_offset(g->ef, entry, true, &e.offset, &avail))
+		return 0;
+	if (e.size > avail)
+		e.size = avail;
+	g->err = add_symbol(g->b, buf, &e);
+	return g->err;
+}
+
+static int read_pclntab(struct elf_file *ef, struct sym_builder *b)
+{
+	struct go_ctx g = { ef, b, 0 };
+	const void *tab;
+	size_t len;
+	uint64_t va;
+
+	for (size_t i = 0; i < sizeof(pclntab_sections) / sizeof(*pclntab_sections); i++) {
+		if (elf_section(ef, pclntab_sections[i], &tab, &len, &va))
+			continue;
+		/* a table this reader does not know is no symbols, not an error */
+		gopclntab_for_each_func(tab, len, 0, add_go_func, &g);
+		return g.err;
+	}
+	return 0;
+}
+
 static int cmp_sym(const void *a, const void *b)
 {
 	return strcmp(((const struct elf_sym *)a)->name,
@@ -381,16 +460,22 @@ int elf_read_symbols(struct elf_file *ef, struct elf_symbols *out)
 	Elf_Scn *scn = NULL;
 	GElf_Shdr sh;
 	int err = 0;
-
 	memset(out, 0, sizeof(*out));
+	bool symtab = false;
+
 	while (!err && (scn = elf_nextscn(ef->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
 			continue;
-		if (sh.sh_type == SHT_SYMTAB)
+		if (sh.sh_type == SHT_SYMTAB) {
 			err = read_symtab(ef, scn, &sh, ELF_SYMTAB, &b);
-		else if (sh.sh_type == SHT_DYNSYM)
+			symtab = true;
+		} else if (sh.sh_type == SHT_DYNSYM) {
 			err = read_symtab(ef, scn, &sh, ELF_DYNSYM, &b);
+		}
 	}
+	/* .symtab names Go's functions too; the pclntab is for stripped ones */
+	if (!err && !symtab)
+		err = read_pclntab(ef, &b);
 	if (err) {
 		elf_symbols_free(out);
 		return err;

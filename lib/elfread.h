@@ -62,6 +62,8 @@ struct elf_sym {
  * Every defined function (STT_FUNC, STT_GNU_IFUNC) and data object
  * (STT_OBJECT) of .symtab and .dynsym whose address lies in a loadable
  * segment, sorted by name. Read once per file, then searched in memory.
+ * A Go binary without .symtab has its functions read from its pclntab
+ * (sizes up to the next function: padding included).
  */
 struct elf_symbols {
 	struct elf_sym *v;
@@ -100,6 +102,9 @@ int elf_symbol_offset(const char *path, const char *sym, uint64_t *offset);
  */
 int elf_section(struct elf_file *ef, const char *name, const void **data,
 		size_t *size, uint64_t *vaddr);
+
+/* A Go binary: it has a .go.buildinfo or a pclntab. */
+bool elf_is_go(struct elf_file *ef);
 
 /* File offset of virtual address @vaddr, in an executable segment first. */
 int elf_vaddr_offset(struct elf_file *ef, uint64_t vaddr, uint64_t *offset);

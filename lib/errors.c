@@ -55,6 +55,10 @@ const char *utrace_strerror(int err, char *buf, size_t len)
 		snprintf(buf, len, "the kernel refused the probe: %s",
 			 e == EPERM || e == EACCES ? "permission denied" : strerror(e));
 		return buf;
+	case UTRACE_L_UNSAFE:
+		if (e == EXDEV)
+			return "a Go program: return probes would corrupt its goroutine stacks";
+		break;
 	case UTRACE_L_PROC:
 		if (e == ESRCH || e == ENOENT)
 			return "no such process";

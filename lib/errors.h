@@ -17,6 +17,7 @@ enum utrace_layer {
 	UTRACE_L_ELF,		/* the file's contents */
 	UTRACE_L_KERNEL,	/* the kernel refused (a probe, a link) */
 	UTRACE_L_PROC,		/* a process: gone, not ours to see */
+	UTRACE_L_UNSAFE,	/* refused by utrace: it would harm the program */
 };
 
 #define UTRACE_ERR(layer, e)	(-(int)(((unsigned int)(layer) << 12) | (unsigned int)(e)))

@@ -18,6 +18,7 @@
 
 #include "core.h"
 #include "uprobe_multi.h"
+#include "x86ret.h"
 
 /*
  * Before load: programs meant for uprobe_multi links must say so, and a
@@ -85,6 +86,9 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		return -ENOENT;		/* a tool bug: the name is the tool's */
 	if (f->fd < 0)
 		return f->err ? f->err : UTRACE_ERR(UTRACE_L_FILE, EBADF);
+	/* whoever asks: the one probe that crashes the program it traces */
+	if (r.ret && f->is_go)
+		return UTRACE_ERR(UTRACE_L_UNSAFE, EXDEV);
 	if (known(c, &r))
 		return 0;
 	if (c->nreqs == c->capreqs) {
@@ -98,6 +102,54 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 	}
 	c->reqs[c->nreqs++] = r;
 	return 0;
+}
+
+/* A function's RETs: at most this many (Go's biggest have a few dozen). */
+#define MAX_RETS 256
+/* Its code is read whole to be decoded: no function is bigger in practice. */
+#define MAX_FUNC_BYTES (1 << 20)
+
+int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
+		      const char *prog, const struct elf_sym *sym,
+		      uint64_t cookie)
+{
+	uint64_t rets[MAX_RETS];
+	size_t n = 0;
+	uint8_t *code;
+	int err;
+
+	if (!sym->size || sym->size > MAX_FUNC_BYTES)
+		return UTRACE_ERR(UTRACE_L_ELF, EFBIG);
+	code = malloc(sym->size);
+	if (!code)
+		return -ENOMEM;
+	err = tfile_pread(f, code, sym->size, sym->offset);
+	if (!err)
+		err = x86_find_returns(code, sym->size, sym->vaddr, rets, MAX_RETS, &n);
+	free(code);
+	if (err)
+		return utrace_err_as(UTRACE_L_ELF, err);
+	if (!n)
+		return UTRACE_ERR(UTRACE_L_ELF, ENODATA);
+	for (size_t i = 0; i < n && !err; i++)
+		err = utrace_probe(s, f, pid, prog, 0, sym->offset + (rets[i] - sym->vaddr),
+				   cookie);
+	return err;
+}
+
+bool utrace_file_is_go(const struct tfile *f)
+{
+	return f->is_go;
+}
+
+const char *utrace_file_name(const struct tfile *f)
+{
+	return f->name;
+}
+
+const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err)
+{
+	return tfile_symbols(f, err);
 }
 
 static struct plink *new_link(struct utrace_core *c)

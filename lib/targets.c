@@ -137,6 +137,8 @@ static int symbols_ok(struct tfile *f, const struct utrace_match *m)
 	bool any = !m->any;
 	int err;
 
+	if (m->go && !f->is_go)
+		return UTRACE_ERR(UTRACE_L_ELF, ESRCH);
 	if (!m->all && !m->any)
 		return 0;
 	syms = tfile_symbols(f, &err);
@@ -219,7 +221,10 @@ static int attach_static(struct utrace_session *s, const struct utrace_target *t
 		var = p->var ? elf_symbols_find(syms, p->var, ELF_OBJECTS) : NULL;
 		if (var)
 			cookie = var->vaddr - sym->vaddr;
-		err = utrace_probe(s, f, pid, p->prog, p->flags, sym->offset, cookie);
+		if (p->flags & UTRACE_AT_RETS)
+			err = utrace_probe_rets(s, f, pid, p->prog, sym, cookie);
+		else
+			err = utrace_probe(s, f, pid, p->prog, p->flags, sym->offset, cookie);
 		if (err)
 			return err;
 	}

@@ -84,6 +84,7 @@ static void adopt(struct tfile *f, int fd)
 		f->err = utrace_err_as(UTRACE_L_ELF, err);
 		return;
 	}
+	f->is_go = elf_is_go(ef);
 	elf_close(ef);
 	f->fd = fd;
 	f->is_elf = true;

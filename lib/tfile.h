@@ -24,6 +24,7 @@ struct tfile {
 	char *name;		/* the path it was found under, for messages */
 	char fdpath[32];	/* "/proc/self/fd/N": what probes attach to */
 	bool is_elf;		/* passed the ELF checks */
+	bool is_go;		/* a Go binary: never a return probe */
 	bool syms_read;
 	int syms_err;
 	struct elf_symbols syms;

@@ -36,6 +36,8 @@ struct bpf_object;
 struct utrace_session;
 struct utrace_core;
 struct tfile;
+struct elf_sym;
+struct elf_symbols;
 
 /* Options every tool has (see options.c and utrace(8)). */
 struct utrace_common {
@@ -59,14 +61,23 @@ struct utrace_common {
 /* Which files count: all of the given criteria must hold. */
 struct utrace_match {
 	unsigned int kind;
+	bool go;			/* only Go binaries */
 	const char *const *names;	/* base-name globs; NULL: any name */
 	const char *const *all;		/* symbols it must define, every one */
 	const char *const *any;		/* ... and at least one of these */
 };
 
 /* struct utrace_probe.flags */
-#define UTRACE_RETURN	0x1	/* a return probe (never on Go: see below) */
+#define UTRACE_RETURN	0x1	/* a return probe (refused on Go binaries) */
 #define UTRACE_OPTIONAL	0x2	/* the file may lack the function */
+/*
+ * Plain probes on every RET instruction of the function instead of a
+ * return probe: a uretprobe rewrites the return address on a goroutine
+ * stack that Go moves, and the program crashes (bcc #1320, bpftrace
+ * #1098). The program sees the function's registers as they are at its
+ * return; the stack pointer is the one before `ret`.
+ */
+#define UTRACE_AT_RETS	0x4
 
 /* One function a program goes on. Lists end with .func == NULL. */
 struct utrace_probe {
@@ -227,9 +238,18 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		 const char *prog, unsigned int flags, uint64_t offset,
 		 uint64_t cookie);
 
-/* The file's name for messages, and its symbols (read once). */
+/*
+ * Probe @prog at every RET instruction of function @sym of @f, found with
+ * an instruction decoder (UTRACE_AT_RETS). 0, or a layered error.
+ */
+int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
+		      const char *prog, const struct elf_sym *sym,
+		      uint64_t cookie);
+
+/* The file's name for messages, its symbols (read once), Go or not. */
 const char *utrace_file_name(const struct tfile *f);
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
+bool utrace_file_is_go(const struct tfile *f);
 
 /* Number of probes attached so far. */
 size_t utrace_attached(const struct utrace_session *s);

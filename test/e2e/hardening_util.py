@@ -17,13 +17,20 @@ from utrace_test import UTRACE, check, fail
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.normpath(os.path.join(HERE, "..", ".."))
 
-# Program names of every tool, when bpf/*.bpf.c cannot be read.
+# Program names of every tool, when bpf/*.bpf.[ch] cannot be read.
 KNOWN_PROGS = {
-    "line_returned", "enter_getaddrinfo", "enter_gethostbyname",
-    "enter_gethostbyname2", "enter_gethostbyname_r", "enter_gethostbyname2_r",
-    "enter_getnameinfo", "enter_gethostbyaddr", "enter_gethostbyaddr_r",
-    "lookup_return",
+    "line_returned", "lookup_enter", "lookup_return", "utrace_exec",
+    "utrace_dlopen", "frames_exit",
 }
+
+# What a tool needs on every command line (funclat: a SPEC), from its
+# hardening_TOOL.py ARGS; the core's cases put it first.
+TOOL_ARGS = {}
+
+
+def argv(tool):
+    """The tool's name and the arguments it always needs."""
+    return [tool] + list(TOOL_ARGS.get(tool, []))
 
 # --- running utrace ---------------------------------------------------------
 
@@ -61,8 +68,8 @@ def expect_error(tool, args, rc_want, culprit, words=(), **kw):
     "utrace TOOL: ...", naming @culprit (and each of @words), and print
     nothing on stdout. For usage errors argp's "Try ... --help" hint may
     follow. Returns the message line."""
-    what = "utrace %s %s" % (tool, " ".join(args))
-    rc, out, err = run([tool] + list(args), **kw)
+    what = "utrace %s %s" % (" ".join(argv(tool)), " ".join(args))
+    rc, out, err = run(argv(tool) + list(args), **kw)
     check_not_crashed(rc, what)
     lines = stderr_lines(err)
     check(rc == rc_want, "%s: exit %d, want %d; stderr %r" % (what, rc, rc_want, err))
@@ -101,11 +108,11 @@ def our_prog_names():
     """BPF program names of every tool, from the sources: a new tool's
     programs are covered without editing this file."""
     names = set(KNOWN_PROGS)
-    for path in glob.glob(os.path.join(SRC, "bpf", "*.bpf.c")):
+    for path in glob.glob(os.path.join(SRC, "bpf", "*.bpf.[ch]")):
         with open(path, errors="replace") as f:
             text = f.read()
         names.update(re.findall(r"BPF_K(?:RET)?PROBE\(\s*(\w+)", text))
-        names.update(re.findall(r"SEC\(\"u(?:ret)?probe[^\"]*\"\)\s*int\s+(\w+)", text))
+        names.update(re.findall(r"SEC\(\"[^\"]+\"\)\s*int\s+(\w+)", text))
     # the kernel keeps the first 15 bytes of a program name
     return {n[:15] for n in names}
 

@@ -17,6 +17,25 @@ UTRACE = os.environ.get("UTRACE") or os.path.join(
     os.path.dirname(__file__), "..", "..", "build", "cmd", "utrace")
 
 
+def tool_table():
+    """{tool: [busybox aliases]} from meson's list of tools (UTRACE_TOOLS:
+    "name:alias,alias name: ..."), else the tools `utrace list` shows."""
+    spec = os.environ.get("UTRACE_TOOLS")
+    if spec is None:
+        out = subprocess.run([UTRACE, "list"], capture_output=True, text=True,
+                             timeout=10).stdout
+        return {line.split()[0]: [] for line in out.splitlines() if line.strip()}
+    table = {}
+    for entry in spec.split():
+        name, _, aliases = entry.partition(":")
+        table[name] = [a for a in aliases.split(",") if a]
+    return table
+
+
+def tools():
+    return list(tool_table())
+
+
 def require_bpf():
     """Exit 77 (or fail under UTRACE_REQUIRE_BPF=1) where BPF cannot run."""
     why = None

@@ -11,6 +11,10 @@ import sys
 
 UTRACE = os.environ["UTRACE"]
 SRC = os.environ["UTRACE_SRC"]
+sys.path.insert(0, os.path.join(SRC, "test", "e2e"))
+from utrace_test import tool_table  # noqa: E402
+
+TOOL_TABLE = tool_table()
 failures = []
 
 
@@ -21,7 +25,7 @@ def check(cond, msg):
 
 def complete(words):
     """Run the installed-to-be completion function as bash would."""
-    script = os.path.join(SRC, "cmd", "utrace.bash")
+    script = os.path.join(os.environ["UTRACE_BUILD"], "cmd", "utrace.bash")
     cmd = ('source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); '
            '_utrace; printf "%s\\n" "${COMPREPLY[@]}"')
     p = subprocess.run(["bash", "-c", cmd, "complete", script] + words,
@@ -51,7 +55,7 @@ def installed(tools):
         check(has("completions/utrace"), "completion not installed")
         for t in tools:
             check(has("man8/utrace-%s.8" % t), "utrace-%s.8 not installed" % t)
-        for alias in ("bashreadline", "gethostlatency"):
+        for alias in [a for t in tools for a in TOOL_TABLE.get(t, [])]:
             check(has("sbin/" + alias), "%s link not installed" % alias)
             check(has("completions/" + alias), "%s completion not installed" % alias)
 
@@ -61,6 +65,8 @@ def main():
                          timeout=10).stdout
     tools = [l.split()[0] for l in out.splitlines() if l.strip()]
     check(tools, "utrace list printed no tools")
+    check(sorted(tools) == sorted(TOOL_TABLE),
+          "utrace list %r is not meson.build's list %r" % (tools, sorted(TOOL_TABLE)))
     readme = open(os.path.join(SRC, "README.md")).read()
     top = open(os.path.join(SRC, "man", "utrace.8")).read()
     offered = complete([UTRACE, ""])

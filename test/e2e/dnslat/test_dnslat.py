@@ -27,7 +27,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(__file__))
+# the shared helpers are one level up, in test/e2e/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import utrace_test  # noqa: E402
 from utrace_test import (UTRACE, Tracer, check, fail, json_lines,  # noqa: E402
                          require_bpf)

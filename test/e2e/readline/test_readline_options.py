@@ -7,7 +7,8 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(__file__))
+# the shared helpers are one level up, in test/e2e/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from utrace_test import Tracer, check, fail, json_lines, require_bpf  # noqa: E402
 from shell import Shell  # noqa: E402
 

@@ -10,7 +10,8 @@ import subprocess
 import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(__file__))
+# the shared helpers are one level up, in test/e2e/
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from utrace_test import Tracer, check, json_lines, require_bpf  # noqa: E402
 
 LOOKUP = os.environ["DNSLAT_LOOKUP"]

@@ -120,6 +120,8 @@ static __always_inline void utrace_fill_hdr(struct event_hdr *h, __u64 ts_ns)
 	h->uid = (__u32)bpf_get_current_uid_gid();
 	h->flags = 0;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	/* taken now: the process may be gone, its cgroup too, when printed */
+	h->cgroup = bpf_get_current_cgroup_id();
 }
 
 /* ---- the core's own programs: processes to look at again ---- */

@@ -18,6 +18,7 @@ struct event_hdr {
 	__u32 uid;
 	__u32 flags;	/* tool-specific bits */
 	char comm[UTRACE_COMM_LEN];
+	__u64 cgroup;	/* cgroup v2 id: the container, named at print time */
 };
 
 /* utrace_procs ring buffer: a process the core should look at again. */

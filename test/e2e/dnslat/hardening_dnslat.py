@@ -8,8 +8,9 @@ libc deleted after being mapped) and soak (a minute at full lookup rate).
 
 No name is ever resolved through the machine's resolver: every looking-up
 process runs in a private mount namespace whose /etc/resolv.conf names
-127.0.0.1 (test_dnslat.NS_SCRIPT), where the test's own responder answers
-for *.utrace.test or nothing listens; "localhost" comes from /etc/hosts.
+127.0.0.1 (dnsns.py: resolv.conf, nsswitch.conf and hosts of its own),
+where the test's own responder answers for *.utrace.test or nothing
+listens; "localhost" comes from that private /etc/hosts.
 The looking-up program is hardening_dnslat_load.c ("dnsload"), built here.
 
 Environment: UTRACE_SOAK_SECONDS (default 60), UTRACE_SOAK_ARGS (more
@@ -31,7 +32,8 @@ from utrace_test import Tracer, check, fail, json_lines
 import hardening_util as hu
 from hardening_util import check_no_leftovers, check_not_crashed, expect_error
 from dns_responder import Responder
-from test_dnslat import NS_SCRIPT, host_libc
+from test_dnslat import host_libc  # noqa: E402
+import dnsns  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOOL = "dnslat"
@@ -99,11 +101,8 @@ class Dns:
     namespace with that resolv.conf; close() stops the responder."""
 
     def __init__(self, delay_ms=None, timeout_s=2):
-        self.resolv = H.scratch("resolv-%d.conf" % time.monotonic_ns())
-        with open(self.resolv, "w") as f:
-            f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:%d\n" % timeout_s)
-        for tool in ("unshare", "mount"):
-            check(shutil.which(tool), "%s (util-linux) is needed" % tool)
+        self.etc = dnsns.make_etc(H.scratch("etc-%d" % time.monotonic_ns()), timeout_s)
+        check(not dnsns.missing_tools(), "%s (util-linux) needed" % dnsns.missing_tools())
         self.responder = None
         if delay_ms is None:
             return
@@ -118,8 +117,7 @@ class Dns:
                 time.sleep(0.2)
 
     def argv(self, args):
-        return ["unshare", "-m", "--propagation", "private", "sh", "-c", NS_SCRIPT,
-                "sh", self.resolv] + list(args)
+        return dnsns.argv(self.etc, args)
 
     def spawn(self, args, **kw):
         return H.spawn(self.argv(args), **kw)

@@ -7,7 +7,8 @@
     CASE: rows table pid libc-copy min histogram errors musl
 
 No lookup here ever reaches the machine's resolver: every `lookup` runs in
-a private mount namespace whose /etc/resolv.conf names 127.0.0.1, where
+a private mount namespace (dnsns.py: its own resolv.conf, nsswitch.conf
+with `hosts: files dns`, and hosts) whose resolv.conf names 127.0.0.1, where
 dns_responder.Responder answers for *.utrace.test after DELAY_MS (and
 NXDOMAIN for nx.utrace.test). "localhost" is answered by /etc/hosts.
 This test never resolves a name itself.
@@ -33,6 +34,7 @@ import utrace_test  # noqa: E402
 from utrace_test import (UTRACE, Tracer, check, fail, json_lines,  # noqa: E402
                          require_bpf)
 from dns_responder import Responder  # noqa: E402
+import dnsns  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUILD_TEST = os.path.join(os.environ.get("UTRACE_BUILD") or
@@ -54,9 +56,9 @@ HEADER = b"TIME     PID     COMM             LATms      HOST"
 HEADER_FR = (b"TIME     PID     COMM             FUNC             LATms      "
              b"RESULT         HOST")
 
-# In the namespace: put our resolv.conf over the real one, then exec lookup
-# (same PID throughout: unshare and sh exec, they do not fork the lookup).
-NS_SCRIPT = 'mount --bind "$1" /etc/resolv.conf || exit 97; shift; exec "$@"'
+# In the namespace: our resolv.conf, nsswitch.conf and hosts over the real
+# ones, then exec lookup (same PID throughout: see dnsns.py).
+NS_SCRIPT = dnsns.NS_SCRIPT
 
 
 def unix_time(rfc3339):
@@ -75,8 +77,7 @@ class Lookup:
         if pause:
             args += ["-s", str(pause)]
         args += [func, name, str(repeat)]
-        cmd = ["unshare", "-m", "--propagation", "private", "sh", "-c",
-               NS_SCRIPT, "sh", lab.resolv] + args
+        cmd = dnsns.argv(lab.etc, args)
         self.t0 = time.time()
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.PIPE if wait else subprocess.DEVNULL,
@@ -129,14 +130,11 @@ class Lab:
 
     def __init__(self, case):
         self.tmp = tempfile.mkdtemp(prefix="utrace-dnslat-%s-" % case)
-        self.resolv = os.path.join(self.tmp, "resolv.conf")
-        with open(self.resolv, "w") as f:
-            f.write("nameserver 127.0.0.1\noptions attempts:1 timeout:2\n")
+        self.etc = dnsns.make_etc(os.path.join(self.tmp, "etc"))
         self.procs = []
         self.tracers = []
         self.dns = None
-        for tool in ("unshare", "mount"):
-            check(shutil.which(tool), "%s (util-linux) is needed" % tool)
+        check(not dnsns.missing_tools(), "%s (util-linux) needed" % dnsns.missing_tools())
         check(os.access(LOOKUP, os.X_OK), "no lookup helper at %s (DNSLAT_LOOKUP)" % LOOKUP)
 
     def start_dns(self):

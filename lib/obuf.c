@@ -44,16 +44,24 @@ void obuf_puts(struct obuf *o, const char *s)
 
 void obuf_vprintf(struct obuf *o, const char *fmt, va_list ap)
 {
+	size_t room;
 	va_list aq;
 	int n;
 
+	/* into the room there is: one pass for most rows, a second if short */
+	obuf_reserve(o, 128);
+	room = o->cap - o->len;
 	va_copy(aq, ap);
-	n = vsnprintf(NULL, 0, fmt, aq);
+	n = vsnprintf(o->data + o->len, room, fmt, aq);
 	va_end(aq);
-	if (n < 0)
+	if (n < 0) {
+		o->data[o->len] = '\0';
 		return;
-	obuf_reserve(o, (size_t)n);
-	vsnprintf(o->data + o->len, (size_t)n + 1, fmt, ap);
+	}
+	if ((size_t)n >= room) {
+		obuf_reserve(o, (size_t)n);
+		vsnprintf(o->data + o->len, (size_t)n + 1, fmt, ap);
+	}
 	o->len += (size_t)n;
 }
 

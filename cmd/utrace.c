@@ -64,12 +64,19 @@ static void usage(FILE *f)
 	      "common options, output formats and exit codes.\n", f);
 }
 
-static int run(const struct utrace_tool *t, int argc, char **argv)
+/*
+ * argp and every message name the program after argv[0]: "utrace TOOL",
+ * or the busybox name it was run as ("bashreadline: ...").
+ */
+static int run(const struct utrace_tool *t, int argc, char **argv,
+	       const char *alias)
 {
-	/* argp names the program after argv[0]: make it "utrace TOOL" */
 	char name[64];
 
-	snprintf(name, sizeof(name), "utrace %s", t->name);
+	if (alias)
+		snprintf(name, sizeof(name), "%s", alias);
+	else
+		snprintf(name, sizeof(name), "utrace %s", t->name);
 	argv[0] = name;
 	return utrace_run(t, argc, argv);
 }
@@ -81,7 +88,7 @@ int main(int argc, char **argv)
 
 	argp_err_exit_status = UTRACE_EXIT_USAGE;
 	if (strcmp(self, "utrace") && (t = find_tool(self)))
-		return run(t, argc, argv);
+		return run(t, argc, argv, self);
 	if (argc < 2) {
 		usage(stderr);
 		return UTRACE_EXIT_USAGE;
@@ -96,7 +103,7 @@ int main(int argc, char **argv)
 		if (argc > 2 && !strcmp(argv[1], "help") && (t = find_tool(argv[2]))) {
 			char *hargv[] = { argv[2], "--help", NULL };
 
-			return run(t, 2, hargv);
+			return run(t, 2, hargv, NULL);
 		}
 		usage(stdout);
 		return UTRACE_EXIT_OK;
@@ -111,5 +118,5 @@ int main(int argc, char **argv)
 		list_tools(stderr);
 		return UTRACE_EXIT_USAGE;
 	}
-	return run(t, argc - 1, argv + 1);
+	return run(t, argc - 1, argv + 1, NULL);
 }

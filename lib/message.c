@@ -10,7 +10,7 @@ static void vmsg(const struct utrace_session *s, const char *fmt, va_list ap)
 	char line[1024];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	fprintf(stderr, "utrace %s: %s\n", s->tool->name, line);
+	fprintf(stderr, "%s: %s\n", s->prog, line);
 }
 
 void utrace_error(const struct utrace_session *s, const char *fmt, ...)

@@ -34,6 +34,8 @@ static const struct argp_option common_options[] = {
 	  "Ring buffer size in bytes, K or M suffix (default 1M)", 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Show what is attached where, and libbpf's own messages", 0 },
+	/* what the peers (and habit) use for --help */
+	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, 0 },
 	{ 0 },
 };
 
@@ -63,7 +65,7 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 	case 'd':
 		/* a year is more than any trace session; it keeps ns in range */
 		if (parse_seconds(arg, 0.001, 366.0 * 86400, &d))
-			argp_error(state, "invalid duration '%s' (seconds, > 0)", arg);
+			argp_error(state, "invalid duration '%s' (seconds, 0.001 to 31622400)", arg);
 		common->duration_ns = (uint64_t)llround(d * 1e9);
 		break;
 	case 'c':
@@ -78,6 +80,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		common->verbose = true;
+		break;
+	case 'h':
+		argp_state_help(state, state->out_stream, ARGP_HELP_STD_HELP);
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -425,7 +425,8 @@ static ino_t own_mntns(void)
 int utrace_run(const struct utrace_tool *tool, int argc, char **argv)
 {
 	struct utrace_core core = { .inotify_fd = -1 };
-	struct utrace_session s = { .tool = tool, .core = &core };
+	struct utrace_session s = { .tool = tool, .core = &core,
+				    .prog = argc > 0 ? argv[0] : tool->name };
 	bool out_open = std_fds_open();
 	int rc;
 

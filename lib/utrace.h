@@ -196,6 +196,7 @@ struct utrace_tool {
 
 struct utrace_session {
 	const struct utrace_tool *tool;
+	const char *prog;		/* "utrace dnslat" or "gethostlatency": in messages */
 	void *priv;			/* tool->priv_size bytes */
 	struct utrace_common opt;
 	struct bpf_object *obj;

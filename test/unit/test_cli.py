@@ -50,6 +50,8 @@ def main():
         for opt in ("--pid", "--json", "--duration", "--count", "--no-header",
                     "--print-uid", "--verbose"):
             check(opt in out, "%s --help lacks %s" % (t, opt))
+        rc, out2, err = run([t, "-h"])
+        check(rc == 0 and out2 == out, "%s -h differs from --help" % t)
         rc, out, err = run(["help", t])
         check(rc == 0 and ("utrace %s" % t) in out, "utrace help %s: rc %d" % (t, rc))
         # bad values are usage errors naming the culprit, never a crash
@@ -57,6 +59,7 @@ def main():
                           (["-p", "0"], "0"), (["-d", "0"], "0"),
                           (["-c", "-5"], "-5"), (["-c", "0"], "0"),
                           (["-d", "1e400"], "1e400"),
+                          (["-d", "0.0005"], "0.001"),    # says the minimum
                           (["-p", "99999999999999999999"], "99999999999999999999"),
                           (["--buffer", "3X"], "3X"), (["--bogus"], "bogus"),
                           (["extra-argument"], "extra-argument")):
@@ -77,14 +80,21 @@ def main():
     rc, out, err = run(["--version"])
     check(rc == 0 and out.startswith("utrace "), "--version: %r" % out)
 
-    # busybox names: a link named after an alias runs its tool
+    # busybox names: a link named after an alias runs its tool, and says
+    # so under its own name, in help and in errors; -h is help, as there
     with tempfile.TemporaryDirectory() as d:
         for alias, tool in [(a, t) for t, al in tool_table().items() for a in al]:
             link = os.path.join(d, alias)
             os.symlink(os.path.abspath(UTRACE), link)
-            rc, out, err = run(["--help"], argv0=link)
-            check(rc == 0 and out.startswith("Usage: utrace %s " % tool),
-                  "%s --help: rc %d, %r" % (alias, rc, out[:60]))
+            _, tool_help, _ = run([tool, "--help"])
+            for flag in ("--help", "-h"):
+                rc, out, err = run([flag], argv0=link)
+                check(rc == 0 and out.startswith("Usage: %s " % alias) and
+                      out.split("\n", 1)[1] == tool_help.split("\n", 1)[1],
+                      "%s %s: rc %d, %r" % (alias, flag, rc, out[:60]))
+            rc, out, err = run(["-p", "abc"], argv0=link)
+            check(rc == 64 and err.startswith("%s: " % alias) and "abc" in err,
+                  "%s -p abc: rc %d, %r" % (alias, rc, err))
 
     if failures:
         for f in failures:

@@ -47,6 +47,13 @@ const volatile __u64 utrace_wakeup_bytes = 0;
 const volatile bool utrace_filter_pids = false;
 /* The tracer itself never hits its own probes (funclat c:malloc). */
 const volatile __u32 utrace_self = 0;
+/*
+ * A tracer in a PID namespace (a container) takes -p and prints PIDs as
+ * that namespace numbers them: set to the namespace's nsfs dev and inode
+ * by the core, 0 in the initial namespace. Tasks outside it are not seen.
+ */
+const volatile __u64 utrace_pidns_dev = 0;
+const volatile __u64 utrace_pidns_ino = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -55,9 +62,21 @@ struct {
 	__type(value, __u8);
 } utrace_pids SEC(".maps");
 
+/* tgid << 32 | pid as the tracer's PID namespace numbers them; 0 outside. */
+static __always_inline __u64 utrace_pid_tgid(void)
+{
+	struct bpf_pidns_info ns;
+
+	if (!utrace_pidns_ino)
+		return bpf_get_current_pid_tgid();
+	if (bpf_get_ns_current_pid_tgid(utrace_pidns_dev, utrace_pidns_ino, &ns, sizeof(ns)))
+		return 0;
+	return (__u64)ns.tgid << 32 | ns.pid;
+}
+
 static __always_inline bool utrace_tgid_traced(__u32 tgid)
 {
-	if (tgid == utrace_self)
+	if (!tgid || tgid == utrace_self)
 		return false;
 	return !utrace_filter_pids || bpf_map_lookup_elem(&utrace_pids, &tgid);
 }
@@ -65,7 +84,7 @@ static __always_inline bool utrace_tgid_traced(__u32 tgid)
 /* Should the probe that fired for the current task do anything? */
 static __always_inline bool utrace_traced(void)
 {
-	return utrace_tgid_traced(bpf_get_current_pid_tgid() >> 32);
+	return utrace_tgid_traced(utrace_pid_tgid() >> 32);
 }
 
 static __always_inline void utrace_count_lost(void)
@@ -112,7 +131,7 @@ static __always_inline void utrace_output(void *data, __u64 size)
 
 static __always_inline void utrace_fill_hdr(struct event_hdr *h, __u64 ts_ns)
 {
-	__u64 id = bpf_get_current_pid_tgid();
+	__u64 id = utrace_pid_tgid();
 
 	h->ts_ns = ts_ns;
 	h->pid = id >> 32;
@@ -134,7 +153,7 @@ struct {
 
 static __always_inline void utrace_tell_core(__u32 why)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u32 tgid = utrace_pid_tgid() >> 32;
 	struct utrace_proc_event *e;
 
 	if (!utrace_tgid_traced(tgid))

@@ -59,9 +59,10 @@ static uint64_t ringbuf_size(uint64_t want)
 static int configure_core(struct utrace_session *s)
 {
 	struct bpf_map *events = bpf_object__find_map_by_name(s->obj, "events");
-	uint64_t rb, wake;
+	uint64_t rb, wake, ns_dev = 0, ns_ino = 0;
 	bool filter = s->opt.npids > 0;
 	uint32_t self = (uint32_t)getpid();
+	struct stat ns;
 
 	if (!events) {
 		utrace_error(s, "BPF object has no events ring buffer");
@@ -78,6 +79,16 @@ static int configure_core(struct utrace_session *s)
 	if (utrace_set_rodata(s, "utrace_wakeup_bytes", &wake, sizeof(wake)) ||
 	    utrace_set_rodata(s, "utrace_filter_pids", &filter, sizeof(filter)) ||
 	    utrace_set_rodata(s, "utrace_self", &self, sizeof(self))) {
+		utrace_error(s, "BPF object lacks the core's settings (common.bpf.h)");
+		return UTRACE_EXIT_ERROR;
+	}
+	/* the initial PID namespace's inode is fixed (PROC_PID_INIT_INO) */
+	if (!stat("/proc/self/ns/pid", &ns) && ns.st_ino != 0xEFFFFFFCU) {
+		ns_dev = ns.st_dev;
+		ns_ino = ns.st_ino;
+	}
+	if (utrace_set_rodata(s, "utrace_pidns_dev", &ns_dev, sizeof(ns_dev)) ||
+	    utrace_set_rodata(s, "utrace_pidns_ino", &ns_ino, sizeof(ns_ino))) {
 		utrace_error(s, "BPF object lacks the core's settings (common.bpf.h)");
 		return UTRACE_EXIT_ERROR;
 	}

@@ -52,6 +52,9 @@ const char *utrace_strerror(int err, char *buf, size_t len)
 	case UTRACE_L_KERNEL:
 		if (e == EOPNOTSUPP)
 			return "the kernel refused the probe: no BPF cookies (Linux 5.15 or later, with BPF links, is needed)";
+		/* probes.c: EACCES only from perf events, EPERM from links */
+		if (e == EACCES)
+			return "the kernel refused the probe: permission denied (perf-event uprobes, used where the kernel has no uprobe_multi links, need CAP_SYS_ADMIN)";
 		snprintf(buf, len, "the kernel refused the probe: %s",
 			 e == EPERM || e == EACCES ? "permission denied" : strerror(e));
 		return buf;
@@ -63,7 +66,7 @@ const char *utrace_strerror(int err, char *buf, size_t len)
 		if (e == ESRCH || e == ENOENT)
 			return "no such process";
 		if (e == EPERM || e == EACCES)
-			return "permission denied";
+			return "permission denied (another user's process: CAP_SYS_PTRACE is needed)";
 		break;
 	default:
 		/* untagged: the ELF reader's words are what callers expect */

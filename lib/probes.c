@@ -179,6 +179,8 @@ static int attach_perf(struct plink *l, const uint64_t *cookies)
 
 		l->perf[i] = bpf_program__attach_uprobe_opts(l->prog, l->pid,
 				l->file->fdpath, l->offsets[i], &opts);
+		if (!l->perf[i] && (errno == EACCES || errno == EPERM))
+			return UTRACE_ERR(UTRACE_L_KERNEL, EACCES);	/* see errors.c */
 		if (!l->perf[i])
 			return UTRACE_ERR(UTRACE_L_KERNEL, errno ? errno : EINVAL);
 	}
@@ -226,7 +228,7 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to)
 		l->fd = uprobe_multi_link(bpf_program__fd(l->prog), l->file->fdpath,
 					  l->offsets, cookies, l->n, l->pid, l->ret);
 		if (l->fd < 0)
-			err = UTRACE_ERR(UTRACE_L_KERNEL, -l->fd);
+			err = UTRACE_ERR(UTRACE_L_KERNEL, -l->fd == EACCES ? EPERM : -l->fd);
 	} else {
 		err = attach_perf(l, cookies);
 	}

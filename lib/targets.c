@@ -302,6 +302,8 @@ int utrace_trace_path(struct utrace_session *s, const struct utrace_target *t,
 struct look {
 	pid_t pid;
 	bool named;		/* -p: the operator chose this process */
+	bool leader_gone;	/* its main thread left with pthread_exit() */
+	int exe_err;		/* why its executable could not be seen */
 	int matched;		/* tool targets probed */
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
@@ -332,6 +334,15 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 	const struct utrace_target *t = s->core->targets[ti];
 	pid_t scope = lk->named || (t->flags & UTRACE_PER_PROCESS) ? lk->pid : -1;
 	int err;
+
+	/*
+	 * The kernel filters a link's PID by the memory of that task; a
+	 * leader gone by pthread_exit() has none, and no other thread id
+	 * names the process. Every process, then: the BPF tgid filter (-p)
+	 * still lets only this one through.
+	 */
+	if (lk->leader_gone && lk->named)
+		scope = -1;
 
 	touch(lk, f);
 	err = judge(s, ti, f);
@@ -518,7 +529,7 @@ static void release_unwanted(struct look *lk)
  * (no executable: nothing to do) from a leader that called pthread_exit()
  * (a zombie without memory, while its other threads run on).
  */
-static int who(pid_t pid, pid_t *tid, char *exe, size_t len)
+static int who(struct look *lk, pid_t *tid, char *exe, size_t len)
 {
 	struct proc_status st;
 	char link[64];
@@ -532,14 +543,20 @@ static int who(pid_t pid, pid_t *tid, char *exe, size_t len)
 			exe[n] = '\0';
 			return 0;
 		}
+		/* another user's: its maps may still be readable (CAP_PERFMON) */
+		if (errno == EACCES || errno == EPERM) {
+			lk->exe_err = UTRACE_ERR(UTRACE_L_PROC, errno);
+			break;
+		}
 		if (tries)
 			break;
-		err = procfs_read_status(pid, &st);
+		err = procfs_read_status(lk->pid, &st);
 		if (err)
 			return UTRACE_ERR(UTRACE_L_PROC, -err);
 		if (st.kthread)
 			return 1;
-		*tid = live_thread(pid, &st);
+		*tid = live_thread(lk->pid, &st);
+		lk->leader_gone = *tid != lk->pid;
 	}
 	exe[0] = '\0';
 	return 0;
@@ -554,7 +571,7 @@ static int look(struct utrace_session *s, struct look *lk)
 	pid_t tid = lk->pid;
 	int err;
 
-	err = who(lk->pid, &tid, name, sizeof(name));
+	err = who(lk, &tid, name, sizeof(name));
 	if (err)
 		return err < 0 ? err : 0;
 	if (name[0] && lk->pid != getpid() && exe_wanted(s, lk, name)) {
@@ -632,6 +649,11 @@ static int attach_pids(struct utrace_session *s)
 		if (err) {
 			utrace_error(s, "process %d: %s: %s", lk.pid, lk.culprit,
 				     utrace_why(err));
+			return UTRACE_EXIT_ERROR;
+		}
+		if (!lk.matched && lk.exe_err) {
+			utrace_error(s, "process %d: its executable: %s", lk.pid,
+				     utrace_why(lk.exe_err));
 			return UTRACE_EXIT_ERROR;
 		}
 		if (!lk.matched) {

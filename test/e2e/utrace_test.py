@@ -65,14 +65,18 @@ def check(cond, msg):
 class Tracer:
     """utrace TOOL ARGS with stdout to a file; waits for "Tracing ..."."""
 
-    def __init__(self, args, out_path, env=None, attach_timeout=20):
+    def __init__(self, args, out_path, env=None, attach_timeout=20, stdout=None,
+                 preexec=None, exe=None):
+        """@stdout: another fd than the file; @preexec: run in the child
+        before exec; @exe: the command that runs utrace (a wrapper + it)."""
         self.out_path = out_path
         self.err_path = out_path + ".err"
         self.out = open(out_path, "wb")
         self.err = open(self.err_path, "wb")
-        self.proc = subprocess.Popen([UTRACE] + list(args), stdout=self.out,
+        self.proc = subprocess.Popen(list(exe or [UTRACE]) + list(args),
+                                     stdout=self.out if stdout is None else stdout,
                                      stderr=self.err, stdin=subprocess.DEVNULL,
-                                     env=env)
+                                     env=env, preexec_fn=preexec)
         deadline = time.time() + attach_timeout
         while time.time() < deadline:
             if b"Tracing" in self.stderr_bytes():

@@ -257,15 +257,42 @@ static void table_row(struct utrace_session *s, const struct event_hdr *e,
 	obuf_putc(o, '\n');
 }
 
+/*
+ * RFC 3339 time: the date, the second and the UTC offset change once a
+ * second and are formatted then; the microseconds are put in per row.
+ */
+static void put_rfc3339(struct utrace_session *s, struct obuf *o, uint64_t boot_ns)
+{
+	static int64_t sec = INT64_MIN;
+	static char head[32], tail[8];	/* "2026-11-25T11:47:28", "+01:00" */
+	int64_t unix_ns = wallclock_unix_ns(&s->core->clock, boot_ns);
+	int64_t us = (unix_ns % 1000000000 + 1000000000) % 1000000000 / 1000;
+	char full[64], digits[6];
+
+	if (unix_ns < 0 || unix_ns / 1000000000 != sec) {
+		sec = unix_ns / 1000000000;
+		clock_format_rfc3339(full, unix_ns);
+		/* ...SS.uuuuuu+HH:MM: the fraction is 7 bytes from the end */
+		snprintf(head, sizeof(head), "%.*s", (int)(strlen(full) - 13), full);
+		snprintf(tail, sizeof(tail), "%s", full + strlen(full) - 6);
+	}
+	obuf_puts(o, head);
+	obuf_putc(o, '.');
+	for (int i = 5; i >= 0; i--) {
+		digits[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+	obuf_put(o, digits, sizeof(digits));
+	obuf_puts(o, tail);
+}
+
 static void json_line(struct utrace_session *s, const struct event_hdr *e,
 		      size_t size)
 {
 	struct obuf *o = &s->out;
-	char when[64];
 
-	clock_format_rfc3339(when, wallclock_unix_ns(&s->core->clock, e->ts_ns));
 	obuf_puts(o, "{\"time\":\"");
-	obuf_puts(o, when);
+	put_rfc3339(s, o, e->ts_ns);
 	obuf_puts(o, "\",\"pid\":");
 	put_u64(o, e->pid);
 	obuf_puts(o, ",\"tid\":");

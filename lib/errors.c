@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <linux/capability.h>
 #include <string.h>
+
+#include "privilege.h"
 
 static const char *file_error(int e)
 {
@@ -65,8 +68,10 @@ const char *utrace_strerror(int err, char *buf, size_t len)
 	case UTRACE_L_PROC:
 		if (e == ESRCH || e == ENOENT)
 			return "no such process";
-		if (e == EPERM || e == EACCES)
+		if ((e == EPERM || e == EACCES) && !privilege_has(CAP_SYS_PTRACE))
 			return "permission denied (another user's process: CAP_SYS_PTRACE is needed)";
+		if (e == EPERM || e == EACCES)
+			return "permission denied";
 		break;
 	default:
 		/* untagged: the ELF reader's words are what callers expect */

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "privilege.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -21,6 +22,14 @@
 static bool has_cap(const struct __user_cap_data_struct d[2], int cap)
 {
 	return d[cap / 32].effective & (1u << (cap % 32));
+}
+
+bool privilege_has(int cap)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2] = { 0 };
+
+	return !syscall(SYS_capget, &h, d) && has_cap(d, cap);
 }
 
 int privilege_check(char *missing, size_t len)

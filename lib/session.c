@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -387,14 +388,31 @@ static int finish(struct utrace_session *s)
 	return rc;
 }
 
+static void *stop_discovery(void *arg)
+{
+	discover_stop(arg);
+	return NULL;
+}
+
 static void teardown(struct utrace_session *s)
 {
+	pthread_t t;
+	bool started;
+
 	ring_buffer__free(s->core->rb);
+	/*
+	 * Removing the directory watches waits for an SRCU grace period, as
+	 * removing the links waits for theirs: side by side, not in turn.
+	 */
+	started = !pthread_create(&t, NULL, stop_discovery, s);
 	probes_detach_all(s);
+	if (started)
+		pthread_join(t, NULL);
+	else
+		discover_stop(s);
 	bpf_object__close(s->obj);
 	if (s->tool->cleanup)
 		s->tool->cleanup(s);
-	discover_stop(s);
 	tfiles_free(&s->core->files);
 	procscan_free(&s->core->scan);
 	output_close(s);

@@ -448,6 +448,8 @@ static int read_pclntab(struct elf_file *ef, struct sym_builder *b)
 	return 0;
 }
 
+static int read_dynamic_symbols(struct elf_file *ef, struct sym_builder *b);
+
 static int cmp_sym(const void *a, const void *b)
 {
 	return strcmp(((const struct elf_sym *)a)->name,
@@ -461,7 +463,7 @@ int elf_read_symbols(struct elf_file *ef, struct elf_symbols *out)
 	GElf_Shdr sh;
 	int err = 0;
 	memset(out, 0, sizeof(*out));
-	bool symtab = false;
+	bool symtab = false, dynsym = false;
 
 	while (!err && (scn = elf_nextscn(ef->elf, scn))) {
 		if (!gelf_getshdr(scn, &sh))
@@ -471,8 +473,12 @@ int elf_read_symbols(struct elf_file *ef, struct elf_symbols *out)
 			symtab = true;
 		} else if (sh.sh_type == SHT_DYNSYM) {
 			err = read_symtab(ef, scn, &sh, ELF_DYNSYM, &b);
+			dynsym = true;
 		}
 	}
+	/* no section headers (sstrip): the loader's own view of the symbols */
+	if (!err && !dynsym)
+		err = read_dynamic_symbols(ef, &b);
 	/* .symtab names Go's functions too; the pclntab is for stripped ones */
 	if (!err && !symtab)
 		err = read_pclntab(ef, &b);
@@ -803,4 +809,114 @@ char *elf_search_path(struct elf_file *ef)
 			s = dyn_strdup(&dv, DT_RPATH);
 	}
 	return s;
+}
+
+/* ---- the dynamic symbols, through PT_DYNAMIC ---- */
+
+/*
+ * How many entries the dynamic symbol table has: the loader never needs to
+ * know, so only the hash tables tell. DT_HASH says it (nchain); with
+ * DT_GNU_HASH, it is one past the last symbol of the longest chain.
+ */
+static uint64_t gnu_hash_nsyms(struct elf_file *ef, uint64_t addr)
+{
+	uint64_t off, avail, last = 0;
+	uint32_t hdr[4];
+	const uint32_t *w;
+	Elf_Data *d;
+	size_t words, nb, bloom;
+
+	if (vaddr_to_offset(ef, addr, false, &off, &avail) || avail < sizeof(hdr))
+		return 0;
+	d = elf_getdata_rawchunk(ef->elf, (int64_t)off, avail, ELF_T_BYTE);
+	if (!d || !d->d_buf)
+		return 0;
+	memcpy(hdr, d->d_buf, sizeof(hdr));
+	words = d->d_size / 4;
+	nb = hdr[0];
+	bloom = (size_t)hdr[2] * 2;	/* 64-bit bloom words, in 32-bit words */
+	if (!nb || 4 + bloom + nb > words)
+		return 0;
+	w = (const uint32_t *)d->d_buf + 4 + bloom;
+	for (size_t i = 0; i < nb; i++)
+		if (w[i] > last)
+			last = w[i];
+	if (last < hdr[1])
+		return hdr[1];	/* no symbol is hashed */
+	/* the chain of the last bucket ends where bit 0 is set */
+	for (uint64_t i = last; ; i++) {
+		uint64_t at = 4 + bloom + nb + (i - hdr[1]);
+
+		if (at >= words)
+			return 0;
+		if (((const uint32_t *)d->d_buf)[at] & 1)
+			return i + 1;
+	}
+}
+
+static uint64_t sysv_hash_nsyms(struct elf_file *ef, uint64_t addr)
+{
+	uint64_t off, avail;
+	uint32_t hdr[2];
+	Elf_Data *d;
+
+	if (vaddr_to_offset(ef, addr, false, &off, &avail) || avail < sizeof(hdr))
+		return 0;
+	d = elf_getdata_rawchunk(ef->elf, (int64_t)off, sizeof(hdr), ELF_T_BYTE);
+	if (!d || !d->d_buf)
+		return 0;
+	memcpy(hdr, d->d_buf, sizeof(hdr));
+	return hdr[1];		/* nchain: one per symbol */
+}
+
+static int read_dynamic_symbols(struct elf_file *ef, struct sym_builder *b)
+{
+	uint64_t symtab, hash, n = 0, off, avail;
+	struct dyn_view dv;
+	Elf_Data *d;
+
+	if (dyn_view_load(ef, &dv) || !dv.str || !dyn_lookup(&dv, DT_SYMTAB, &symtab))
+		return 0;
+	if (dyn_lookup(&dv, DT_GNU_HASH, &hash))
+		n = gnu_hash_nsyms(ef, hash);
+	if (!n && dyn_lookup(&dv, DT_HASH, &hash))
+		n = sysv_hash_nsyms(ef, hash);
+	if (!n || vaddr_to_offset(ef, symtab, false, &off, &avail))
+		return 0;
+	if (n > avail / sizeof(Elf64_Sym))
+		n = avail / sizeof(Elf64_Sym);
+	if (!n || n > INT_MAX)
+		return 0;
+	d = elf_getdata_rawchunk(ef->elf, (int64_t)off, n * sizeof(Elf64_Sym), ELF_T_SYM);
+	if (!d || !d->d_buf)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		struct elf_sym e = { .from = ELF_DYNSYM };
+		const char *name;
+		GElf_Sym s;
+		int err;
+
+		if (!gelf_getsym(d, (int)i, &s) || s.st_shndx == SHN_UNDEF ||
+		    !wanted_type(GELF_ST_TYPE(s.st_info)))
+			continue;
+		name = dyn_string(&dv, s.st_name);
+		if (!name || !*name)
+			continue;
+		e.vaddr = s.st_value;
+		e.size = s.st_size;
+		e.type = (unsigned char)GELF_ST_TYPE(s.st_info);
+		e.bind = (unsigned char)GELF_ST_BIND(s.st_info);
+		if (e.type == STT_OBJECT) {
+			if (!in_image(ef, e.vaddr))
+				continue;
+			if (vaddr_to_offset(ef, e.vaddr, false, &e.offset, &avail))
+				e.offset = UINT64_MAX;
+		} else if (vaddr_to_offset(ef, e.vaddr, true, &e.offset, &avail)) {
+			continue;
+		}
+		err = add_symbol(b, name, &e);
+		if (err)
+			return err;
+	}
+	return 0;
 }

@@ -336,6 +336,34 @@ static void test_stripped(const char *lib)
 	dlclose(h);
 }
 
+/*
+ * Without section headers (sstrip), the dynamic symbols are still found,
+ * as the loader finds them: PT_DYNAMIC, DT_SYMTAB, DT_GNU_HASH or DT_HASH.
+ * The same offsets as with the headers, and the code the loader mapped.
+ */
+static void test_no_sections(const char *lib)
+{
+	const char *bare = tmp_path("bare/libfixture.so");
+	uint64_t with = 0, without = 0;
+	unsigned char zero[8] = { 0 };
+	void *h = open_lib(lib);
+	int fd;
+
+	copy_file(lib, bare, SIZE_MAX);
+	fd = open(bare, O_WRONLY);
+	CHECK(fd >= 0, "open %s", bare);
+	/* e_shoff = 0, e_shnum = e_shstrndx = 0 */
+	CHECK(pwrite(fd, zero, 8, 0x28) == 8 && pwrite(fd, zero, 2, 0x3c) == 2 &&
+	      pwrite(fd, zero, 2, 0x3e) == 2, "clearing the section headers of %s", bare);
+	close(fd);
+	elf_symbol_offset(lib, "utrace_fixture_beta", &with);
+	without = check_code(bare, "utrace_fixture_beta", dlsym(h, "utrace_fixture_beta"));
+	CHECK(with && with == without, "without section headers: %#llx, with: %#llx",
+	      (unsigned long long)without, (unsigned long long)with);
+	check_code(bare, "utrace_fixture_alpha", dlsym(h, "utrace_fixture_alpha"));
+	dlclose(h);
+}
+
 /* ---- files that are not traceable ---- */
 
 static int count_cb(const char *soname, void *arg)
@@ -868,6 +896,7 @@ int main(int argc, char **argv)
 	test_symbols(argv[1]);
 	if (argc == 5)
 		test_stripped(argv[4]);
+	test_no_sections(argv[1]);
 	test_bad_files(argv[1]);
 	test_synthetic(argv[1]);
 	test_needed(argv[2], argv[1]);

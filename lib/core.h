@@ -14,6 +14,7 @@
 struct bpf_link;
 struct bpf_program;
 struct ring_buffer;
+struct containers;
 
 /* One kernel link: a program at some offsets of a file, for a process. */
 struct plink {
@@ -82,6 +83,9 @@ struct utrace_core {
 	bool epipe;
 	bool stop_output;	/* a stop signal came while the reader stalled */
 	int write_error;
+
+	/* fleet use */
+	struct containers *containers;	/* -C, --in-container: container.c */
 };
 
 /* options.c */
@@ -108,6 +112,30 @@ void probes_forget(struct utrace_session *s);
 void probes_attach_tracepoints(struct utrace_session *s);
 bool probes_tracepoint_attached(const struct utrace_session *s, const char *prog);
 void probes_detach_all(struct utrace_session *s);
+
+/* container.c: -C and --in-container */
+/* After the options: the cgroup cache, --in-container's cgroup; an exit code. */
+int container_setup(struct utrace_session *s);
+/* Before load: the BPF filter of --in-container. 0 or -ENOENT. */
+int container_configure(struct utrace_session *s);
+bool container_filtering(const struct utrace_session *s);
+/* --in-container: is process @pid in the container? (true without it) */
+bool container_has_pid(struct utrace_session *s, pid_t pid);
+/* --in-container: has the container's cgroup gone (or been made anew)? */
+bool container_gone(struct utrace_session *s);
+
+/* Who an event came from; strings valid until the next call. */
+struct container_ref {
+	const char *path;	/* its cgroup path; NULL: unknown */
+	const char *cid;	/* the full container id; NULL: none */
+	const char *short_id;	/* its first 12 digits; NULL: none */
+	const char *label;	/* the CONTAINER column: short id, "-", path */
+};
+void container_of(struct utrace_session *s, const struct event_hdr *e,
+		  struct container_ref *r);
+/* The container label of cgroup @cgroup for metrics: short id, or "". */
+const char *container_metric_label(struct utrace_session *s, uint64_t cgroup);
+void container_close(struct utrace_session *s);
 
 /* privilege.c: 0, or -EPERM with @missing naming what is lacking. */
 int privilege_check(char *missing, size_t len);

@@ -15,6 +15,7 @@
 enum {
 	OPT_NO_HEADER = 0x100,
 	OPT_BUFFER,
+	OPT_IN_CONTAINER,
 };
 
 #define BUFFER_MIN (4096ULL)
@@ -34,8 +35,20 @@ static const struct argp_option common_options[] = {
 	  "Ring buffer size in bytes, K or M suffix (default 1M)", 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Show what is attached where, and libbpf's own messages", 0 },
+	{ "container", 'C', NULL, 0,
+	  "Add a CONTAINER column (cgroup and container keys in JSON)", 0 },
+	{ "in-container", OPT_IN_CONTAINER, "ID", 0,
+	  "Trace only the processes of this container (its id, or the first digits of it)", 0 },
 	{ 0 },
 };
+
+/* A container id or the first digits of one: 1 to 64 hex digits. */
+static bool container_id_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return n && !s[n] && n <= 64;
+}
 
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
@@ -78,6 +91,14 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case 'v':
 		common->verbose = true;
+		break;
+	case 'C':
+		common->container = true;
+		break;
+	case OPT_IN_CONTAINER:
+		if (!container_id_ok(arg))
+			argp_error(state, "invalid container id '%s' (1 to 64 hex digits)", arg);
+		common->in_container = arg;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

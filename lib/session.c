@@ -77,7 +77,8 @@ static int configure_core(struct utrace_session *s)
 	wake = rb / 4;
 	if (utrace_set_rodata(s, "utrace_wakeup_bytes", &wake, sizeof(wake)) ||
 	    utrace_set_rodata(s, "utrace_filter_pids", &filter, sizeof(filter)) ||
-	    utrace_set_rodata(s, "utrace_self", &self, sizeof(self))) {
+	    utrace_set_rodata(s, "utrace_self", &self, sizeof(self)) ||
+	    container_configure(s)) {
 		utrace_error(s, "BPF object lacks the core's settings (common.bpf.h)");
 		return UTRACE_EXIT_ERROR;
 	}
@@ -272,7 +273,7 @@ static void poll_loop(struct utrace_session *s)
 			wallclock_sync(&c->clock);
 			next_scan = now + RESCAN_NS;
 			/* like strace -p: nothing left to trace, so done */
-			if (targets_gone(s))
+			if (targets_gone(s) || container_gone(s))
 				break;
 		}
 		if (s->interval_ns && now >= next_interval && s->tool->interval) {
@@ -316,7 +317,8 @@ static int setup(struct utrace_session *s)
 	struct utrace_core *c = s->core;
 	int err;
 
-	if ((err = targets_check(s)) || (err = check_privilege(s)))
+	if ((err = targets_check(s)) || (err = check_privilege(s)) ||
+	    (err = container_setup(s)))
 		return err;
 	verbose_libbpf = s->opt.verbose;
 	libbpf_set_print(libbpf_print);
@@ -340,7 +342,12 @@ static int setup(struct utrace_session *s)
 	}
 	if ((err = targets_attach(s)))
 		return err;
-	if (!utrace_attached(s)) {
+	/*
+	 * A container may have nothing to trace yet: discovery probes what
+	 * its next programs (`docker exec ... bash`) bring.
+	 */
+	if (!utrace_attached(s) &&
+	    !(container_filtering(s) && probes_tracepoint_attached(s, "utrace_exec"))) {
 		utrace_error(s, "nothing to trace: no probe could be attached");
 		return UTRACE_EXIT_ERROR;
 	}
@@ -378,6 +385,7 @@ static int finish(struct utrace_session *s)
 
 static void teardown(struct utrace_session *s)
 {
+	container_close(s);
 	ring_buffer__free(s->core->rb);
 	probes_detach_all(s);
 	bpf_object__close(s->obj);

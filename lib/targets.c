@@ -10,6 +10,8 @@
  *   system-wide   host copies (target.host), the files utrace itself maps
  *                 (its libc is the host's), every running process, then
  *                 each new program and library as discovery reports them
+ *   --in-container  the same, but only the container's processes, and not
+ *                 utrace's own files (BPF reports only the container's)
  *
  * A file is judged once per target (symbols read once per file) and
  * probed once per target and process scope.
@@ -302,6 +304,7 @@ int utrace_trace_path(struct utrace_session *s, const struct utrace_target *t,
 struct look {
 	pid_t pid;
 	bool named;		/* -p: the operator chose this process */
+	bool core_only;		/* only the core's own targets */
 	int matched;		/* tool targets probed */
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
@@ -333,6 +336,8 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 	pid_t scope = lk->named || (t->flags & UTRACE_PER_PROCESS) ? lk->pid : -1;
 	int err;
 
+	if (lk->core_only && !s->core->internal[ti])
+		return;
 	touch(lk, f);
 	err = judge(s, ti, f);
 
@@ -684,13 +689,20 @@ static void look_scanned(pid_t pid, void *arg)
 	struct utrace_session *s = arg;
 	struct look lk = { .pid = pid };
 
-	if (pid != getpid())
+	/* --in-container: the others' files are none of our business */
+	if (pid != getpid() && container_has_pid(s, pid))
 		look(s, &lk);
 }
 
 int targets_attach(struct utrace_session *s)
 {
-	struct look self = { .pid = getpid() };
+	/*
+	 * --in-container: of utrace's own files, only those of the core's
+	 * targets (the dynamic loader: a container sharing it must have it
+	 * probed before its first program starts, for that one's libraries);
+	 * the tool's are probed if the container is found using them.
+	 */
+	struct look self = { .pid = getpid(), .core_only = container_filtering(s) };
 	int rc;
 
 	if (s->opt.npids && !s->explicit_files)

@@ -50,6 +50,8 @@ struct utrace_common {
 	uint64_t duration_ns;		/* -d: stop after this long; 0: never */
 	uint64_t count;			/* -c: stop after this many rows; 0: never */
 	uint64_t buffer_bytes;		/* --buffer: ring buffer size */
+	bool container;			/* -C: CONTAINER column, cgroup keys, label */
+	const char *in_container;	/* --in-container: a container id (prefix) */
 };
 
 /* ---- what a tool traces ------------------------------------------------ */

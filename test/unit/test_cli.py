@@ -48,7 +48,8 @@ def main():
         check(out.startswith("Usage: utrace %s " % t), "%s --help usage line: %r" % (t, out[:60]))
         check("EXAMPLES" in out, "%s --help has no EXAMPLES" % t)
         for opt in ("--pid", "--json", "--duration", "--count", "--no-header",
-                    "--print-uid", "--verbose"):
+                    "--print-uid", "--verbose", "--container", "--in-container",
+                    "--metrics", "--metrics-file"):
             check(opt in out, "%s --help lacks %s" % (t, opt))
         rc, out, err = run(["help", t])
         check(rc == 0 and ("utrace %s" % t) in out, "utrace help %s: rc %d" % (t, rc))
@@ -59,6 +60,12 @@ def main():
                           (["-d", "1e400"], "1e400"),
                           (["-p", "99999999999999999999"], "99999999999999999999"),
                           (["--buffer", "3X"], "3X"), (["--bogus"], "bogus"),
+                          (["--in-container", "xyz"], "xyz"),
+                          (["--in-container", "a" * 65], "a" * 65),
+                          (["--metrics", "host.example:9100"], "host.example"),
+                          (["--metrics", "127.0.0.1:70000"], "70000"),
+                          (["--metrics", "9100x"], "9100x"),
+                          (["--metrics-file", ""], "--metrics-file"),
                           (["extra-argument"], "extra-argument")):
             rc, out, err = run([t] + bad)
             check(rc == 64, "%s %s: rc %d, want 64" % (t, bad, rc))

@@ -2,9 +2,10 @@
 /*
  * What every utrace BPF program shares with the core: the ring buffer the
  * core polls ("events"), the lost-event counter it reports ("lost_events"),
- * the wakeup policy, the -p filter, and the core's own programs that tell
- * it about new programs and libraries (utrace_exec, utrace_dlopen). The
- * core finds all of these by name, so a tool's .bpf.c only includes this.
+ * the wakeup policy, the -p and --in-container filters, and the core's
+ * own programs that tell it about new programs and libraries (utrace_exec,
+ * utrace_dlopen). The core finds all of these by name, so a tool's .bpf.c
+ * only includes this.
  */
 #ifndef UTRACE_COMMON_BPF_H
 #define UTRACE_COMMON_BPF_H
@@ -62,6 +63,15 @@ struct {
 	__type(value, __u8);
 } utrace_pids SEC(".maps");
 
+/*
+ * --in-container: only tasks in this cgroup v2 (the container's) or below
+ * it. Its ancestor at the container's level is the container's cgroup for
+ * every task of the container, whichever sub-cgroup it is in.
+ */
+const volatile bool utrace_filter_cgroup = false;
+const volatile __u64 utrace_cgroup_id = 0;
+const volatile __u32 utrace_cgroup_level = 0;
+
 /* tgid << 32 | pid as the tracer's PID namespace numbers them; 0 outside. */
 static __always_inline __u64 utrace_pid_tgid(void)
 {
@@ -74,14 +84,22 @@ static __always_inline __u64 utrace_pid_tgid(void)
 	return (__u64)ns.tgid << 32 | ns.pid;
 }
 
+/* @tgid is the current task's: both filters look at the current task. */
 static __always_inline bool utrace_tgid_traced(__u32 tgid)
 {
 	if (!tgid || tgid == utrace_self)
 		return false;
+	if (utrace_filter_cgroup &&
+	    bpf_get_current_ancestor_cgroup_id(utrace_cgroup_level) != utrace_cgroup_id)
+		return false;
 	return !utrace_filter_pids || bpf_map_lookup_elem(&utrace_pids, &tgid);
 }
 
-/* Should the probe that fired for the current task do anything? */
+/*
+ * Should the probe that fired for the current task do anything? The core's
+ * own programs below ask it too: with --in-container, discovery hears only
+ * of the container's new programs and libraries.
+ */
 static __always_inline bool utrace_traced(void)
 {
 	return utrace_tgid_traced(utrace_pid_tgid() >> 32);

@@ -26,6 +26,40 @@ struct {
 /* The unit of the buckets, in nanoseconds (1000: microseconds). */
 const volatile __u64 utrace_hist_unit_ns = 1000;
 
+/*
+ * -C with metrics: the same histograms per cgroup as well, for the
+ * container label of the metrics (what is printed stays the sum). The
+ * core sizes the map and makes the cgroup 0 slot of every key, where
+ * cgroups beyond its size are counted.
+ */
+const volatile bool utrace_hist_by_cgroup = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1);
+	__type(key, struct utrace_hist_cgkey);
+	__type(value, struct utrace_hist_slot);
+} utrace_hist_cg SEC(".maps");
+
+/* What a new cgroup's slot starts from (the stack is too small for it). */
+static const struct utrace_hist_slot utrace_hist_zero;
+
+static __always_inline struct utrace_hist_slot *utrace_hist_cgroup_slot(__u32 key)
+{
+	struct utrace_hist_cgkey k = { .cgroup = bpf_get_current_cgroup_id(), .key = key };
+	struct utrace_hist_slot *h = bpf_map_lookup_elem(&utrace_hist_cg, &k);
+
+	if (h)
+		return h;
+	/* another CPU may make it first (-EEXIST): look again either way */
+	bpf_map_update_elem(&utrace_hist_cg, &k, &utrace_hist_zero, BPF_NOEXIST);
+	h = bpf_map_lookup_elem(&utrace_hist_cg, &k);
+	if (h)
+		return h;
+	k.cgroup = 0;	/* the map is full */
+	return bpf_map_lookup_elem(&utrace_hist_cg, &k);
+}
+
 /* floor(log2(v)), 0 for 0: a binary search for the highest set bit */
 static __always_inline __u32 utrace_log2(__u64 v)
 {
@@ -41,17 +75,24 @@ static __always_inline __u32 utrace_log2(__u64 v)
 	return r;
 }
 
-static __always_inline void utrace_hist_add(__u32 key, __u64 latency_ns)
+static __always_inline void utrace_hist_count(struct utrace_hist_slot *h,
+					      __u32 b, __u64 latency_ns)
 {
-	struct utrace_hist_slot *h = bpf_map_lookup_elem(&utrace_hist, &key);
-	__u32 b = utrace_log2(latency_ns / utrace_hist_unit_ns);
-
 	if (!h)
 		return;
-	if (b >= UTRACE_HIST_BUCKETS)
-		b = UTRACE_HIST_BUCKETS - 1;
 	__sync_fetch_and_add(&h->count[b], 1);
 	__sync_fetch_and_add(&h->total_ns, latency_ns);
+}
+
+static __always_inline void utrace_hist_add(__u32 key, __u64 latency_ns)
+{
+	__u32 b = utrace_log2(latency_ns / utrace_hist_unit_ns);
+
+	if (b >= UTRACE_HIST_BUCKETS)
+		b = UTRACE_HIST_BUCKETS - 1;
+	utrace_hist_count(bpf_map_lookup_elem(&utrace_hist, &key), b, latency_ns);
+	if (utrace_hist_by_cgroup)
+		utrace_hist_count(utrace_hist_cgroup_slot(key), b, latency_ns);
 }
 
 #endif

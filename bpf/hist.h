@@ -16,4 +16,14 @@ struct utrace_hist_slot {
 	__u64 total_ns;
 };
 
+/*
+ * With -C and metrics, a histogram per key and cgroup (utrace_hist_cg):
+ * the container label of the metrics. Cgroup 0 takes what does not fit.
+ */
+struct utrace_hist_cgkey {
+	__u64 cgroup;	/* bpf_get_current_cgroup_id(), as in event_hdr */
+	__u32 key;
+	__u32 pad;
+};
+
 #endif

@@ -481,6 +481,27 @@ static void dl_cleanup(struct utrace_session *s)
 	hist_close(&((struct dnslat *)s->priv)->h);
 }
 
+/* ---- metrics (--metrics, --metrics-file) ---- */
+
+static const char *const row_labels[] = { "function", "result", NULL };
+
+static int hist_labels(const struct utrace_session *s, unsigned int key,
+		       struct utrace_label *l)
+{
+	(void)s;
+	if (key >= DNSLAT_NFUNCS)
+		return -1;
+	l[0] = (struct utrace_label){ "function", funcs[key].name };
+	return 1;
+}
+
+static const struct utrace_metrics metrics = {
+	.row_labels = row_labels,
+	.hist = "utrace_dns_lookup_duration_seconds",
+	.hist_help = "Name lookups through libc, by how long they took (-H)",
+	.hist_labels = hist_labels,
+};
+
 const struct utrace_tool utrace_tool_dnslat = {
 	.name = "dnslat",
 	.summary = "Print name lookups made through libc, with their latency",
@@ -498,4 +519,5 @@ const struct utrace_tool utrace_tool_dnslat = {
 	.interval = dl_interval,
 	.finish = dl_finish,
 	.cleanup = dl_cleanup,
+	.metrics = &metrics,
 };

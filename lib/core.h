@@ -14,6 +14,9 @@
 struct bpf_link;
 struct bpf_program;
 struct ring_buffer;
+struct containers;
+struct metrics;
+struct utrace_hist;
 
 /* One kernel link: a program at some offsets of a file, for a process. */
 struct plink {
@@ -82,6 +85,13 @@ struct utrace_core {
 	bool epipe;
 	bool stop_output;	/* a stop signal came while the reader stalled */
 	int write_error;
+
+	/* fleet use */
+	struct containers *containers;	/* -C, --in-container: container.c */
+	struct metrics *metrics;	/* --metrics, --metrics-file: metrics.c */
+	struct utrace_hist *hist;	/* the tool's histograms (hist_open()) */
+	uint64_t hist_unit_ns;		/* their unit (hist_configure()) */
+	bool hist_by_cgroup;		/* per cgroup too (hist_configure_core()) */
 };
 
 /* options.c */
@@ -108,6 +118,52 @@ void probes_forget(struct utrace_session *s);
 void probes_attach_tracepoints(struct utrace_session *s);
 bool probes_tracepoint_attached(const struct utrace_session *s, const char *prog);
 void probes_detach_all(struct utrace_session *s);
+
+/* session.c: events the probes could not send (ring buffer full) */
+uint64_t session_lost_events(struct utrace_session *s);
+
+/* container.c: -C and --in-container */
+/* After the options: the cgroup cache, --in-container's cgroup; an exit code. */
+int container_setup(struct utrace_session *s);
+/* Before load: the BPF filter of --in-container. 0 or -ENOENT. */
+int container_configure(struct utrace_session *s);
+bool container_filtering(const struct utrace_session *s);
+/* --in-container: is process @pid in the container? (true without it) */
+bool container_has_pid(struct utrace_session *s, pid_t pid);
+/* --in-container: has the container's cgroup gone (or been made anew)? */
+bool container_gone(struct utrace_session *s);
+
+/* Who an event came from; strings valid until the next call. */
+struct container_ref {
+	const char *path;	/* its cgroup path; NULL: unknown */
+	const char *cid;	/* the full container id; NULL: none */
+	const char *short_id;	/* its first 12 digits; NULL: none */
+	const char *label;	/* the CONTAINER column: short id, "-", path */
+};
+void container_of(struct utrace_session *s, const struct event_hdr *e,
+		  struct container_ref *r);
+/* The container label of cgroup @cgroup for metrics: short id, or "". */
+const char *container_metric_label(struct utrace_session *s, uint64_t cgroup);
+void container_close(struct utrace_session *s);
+
+/* metrics.c: --metrics and --metrics-file */
+bool metrics_enabled(const struct utrace_session *s);
+/* Before tracing: bind the server, write the file once; an exit code. */
+int metrics_open(struct utrace_session *s);
+/* Count a row read from the ring buffer. */
+void metrics_row(struct utrace_session *s, const struct event_hdr *e,
+		 size_t size);
+/* The server's fd for the event loop (-1: none), and its work. */
+int metrics_fd(const struct utrace_session *s);
+void metrics_serve(struct utrace_session *s);
+/* --metrics-file: how often (0: never), and write it now (0 or -errno). */
+uint64_t metrics_file_interval(const struct utrace_session *s);
+int metrics_write_file(struct utrace_session *s);
+void metrics_close(struct utrace_session *s);
+
+/* histogram.c: the core's part of the tool's histograms */
+/* Before load: per-cgroup histograms too (-C with metrics). 0 or -errno. */
+int hist_configure_core(struct utrace_session *s);
 
 /* privilege.c: 0, or -EPERM with @missing naming what is lacking. */
 int privilege_check(char *missing, size_t len);

@@ -11,9 +11,11 @@
 #include <bpf/libbpf.h>
 
 #include "clock.h"
-#include "utrace.h"
+#include "core.h"
 
 #define HIST_STARS 40
+/* -C with metrics: cgroups with histograms of their own, per key */
+#define HIST_CGROUPS 256
 
 const char *hist_unit_name(uint64_t unit_ns)
 {
@@ -27,7 +29,42 @@ const char *hist_unit_short(uint64_t unit_ns)
 
 int hist_configure(struct utrace_session *s, uint64_t unit_ns)
 {
+	s->core->hist_unit_ns = unit_ns;
 	return utrace_set_rodata(s, "utrace_hist_unit_ns", &unit_ns, sizeof(unit_ns));
+}
+
+int hist_configure_core(struct utrace_session *s)
+{
+	struct bpf_map *arr = bpf_object__find_map_by_name(s->obj, "utrace_hist");
+	struct bpf_map *cg = bpf_object__find_map_by_name(s->obj, "utrace_hist_cg");
+	bool on = true;
+	int err;
+
+	s->core->hist_unit_ns = 1000;	/* hist.bpf.h's default */
+	if (!arr || !cg || !s->opt.container || !metrics_enabled(s))
+		return 0;
+	/* one slot per key for each cgroup, and for cgroup 0: the rest */
+	err = bpf_map__set_max_entries(cg, bpf_map__max_entries(arr) * (HIST_CGROUPS + 1));
+	if (!err)
+		err = utrace_set_rodata(s, "utrace_hist_by_cgroup", &on, sizeof(on));
+	if (!err)
+		s->core->hist_by_cgroup = true;
+	return err;
+}
+
+/* The cgroup 0 slots the per-cgroup histograms overflow into. */
+static int hist_open_cgroups(struct utrace_session *s, unsigned int nkeys)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "utrace_hist_cg");
+	struct utrace_hist_slot zero = { 0 };
+
+	for (unsigned int k = 0; m && k < nkeys; k++) {
+		struct utrace_hist_cgkey key = { .cgroup = 0, .key = k };
+
+		if (bpf_map_update_elem(bpf_map__fd(m), &key, &zero, BPF_NOEXIST))
+			return -errno;
+	}
+	return m ? 0 : -ENOENT;
 }
 
 int hist_open(struct utrace_session *s, struct utrace_hist *h, unsigned int nkeys)
@@ -46,6 +83,16 @@ int hist_open(struct utrace_session *s, struct utrace_hist *h, unsigned int nkey
 		hist_close(h);
 		return -ENOMEM;
 	}
+	if (s->core->hist_by_cgroup) {
+		int err = hist_open_cgroups(s, nkeys);
+
+		if (err) {
+			hist_close(h);
+			return err;
+		}
+	}
+	/* the core's metrics read them too */
+	s->core->hist = h;
 	return 0;
 }
 

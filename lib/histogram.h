@@ -6,6 +6,10 @@
  *
  * The BPF map only ever grows; what was shown is subtracted, so the
  * probes never see a reset and an interval's counts are exact.
+ *
+ * hist_open() also hands the histograms to the core, which serves them
+ * as the Prometheus histogram the tool names (struct utrace_metrics.hist)
+ * with --metrics and --metrics-file: a tool does nothing more for them.
  */
 #ifndef UTRACE_HIST_REPORT_H
 #define UTRACE_HIST_REPORT_H

@@ -10,11 +10,15 @@
 #include <string.h>
 
 #include "core.h"
+#include "httpd.h"
 #include "numparse.h"
 
 enum {
 	OPT_NO_HEADER = 0x100,
 	OPT_BUFFER,
+	OPT_IN_CONTAINER,
+	OPT_METRICS,
+	OPT_METRICS_FILE,
 };
 
 #define BUFFER_MIN (4096ULL)
@@ -34,10 +38,43 @@ static const struct argp_option common_options[] = {
 	  "Ring buffer size in bytes, K or M suffix (default 1M)", 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Show what is attached where, and libbpf's own messages", 0 },
+	{ "container", 'C', NULL, 0,
+	  "Add a CONTAINER column (cgroup and container keys in JSON, a container label in metrics)", 0 },
+	{ "in-container", OPT_IN_CONTAINER, "ID", 0,
+	  "Trace only the processes of this container (its id, or the first digits of it)", 0 },
+	{ "metrics", OPT_METRICS, "[ADDR:]PORT", 0,
+	  "Serve Prometheus metrics on http://ADDR:PORT/metrics (ADDR: 127.0.0.1 unless given)", 0 },
+	{ "metrics-file", OPT_METRICS_FILE, "PATH", 0,
+	  "Write Prometheus metrics to PATH, replaced whole every interval and at the end", 0 },
 	/* what the peers (and habit) use for --help */
 	{ NULL, 'h', NULL, OPTION_HIDDEN, NULL, 0 },
 	{ 0 },
 };
+
+/* A container id or the first digits of one: 1 to 64 hex digits. */
+static bool container_id_ok(const char *s)
+{
+	size_t n = strspn(s, "0123456789abcdefABCDEF");
+
+	return n && !s[n] && n <= 64;
+}
+
+/* --metrics: "ADDR:PORT", ":PORT" or "PORT", checked now (httpd.h). */
+static const char *metrics_addr(struct argp_state *state, char *arg)
+{
+	struct sockaddr_storage ss;
+	char err[256], *with_colon;
+	socklen_t len;
+
+	if (arg[0] && strspn(arg, "0123456789") == strlen(arg)) {
+		if (asprintf(&with_colon, ":%s", arg) < 0)
+			argp_failure(state, UTRACE_EXIT_ERROR, ENOMEM, "--metrics");
+		arg = with_colon;	/* lives as long as the options */
+	}
+	if (httpd_parse_addr(arg, &ss, &len, err, sizeof(err)))
+		argp_error(state, "invalid --metrics %s", err);
+	return arg;
+}
 
 static error_t parse_common(int key, char *arg, struct argp_state *state)
 {
@@ -83,6 +120,22 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		break;
 	case 'h':
 		argp_state_help(state, state->out_stream, ARGP_HELP_STD_HELP);
+		break;
+	case 'C':
+		common->container = true;
+		break;
+	case OPT_IN_CONTAINER:
+		if (!container_id_ok(arg))
+			argp_error(state, "invalid container id '%s' (1 to 64 hex digits)", arg);
+		common->in_container = arg;
+		break;
+	case OPT_METRICS:
+		common->metrics_addr = metrics_addr(state, arg);
+		break;
+	case OPT_METRICS_FILE:
+		if (!*arg)
+			argp_error(state, "empty path for --metrics-file");
+		common->metrics_file = arg;
 		break;
 	default:
 		return ARGP_ERR_UNKNOWN;

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Rows and JSON lines. The core prints the columns every tool shares
- * (TIME PID [UID] / time pid tid uid comm); the tool's column list
+ * (TIME PID [UID] [CONTAINER] / time pid tid uid comm [cgroup_id cgroup
+ * container]); the tool's column list
  * (struct utrace_column) gives the rest: the same getters feed the header,
  * the table row and the JSON keys, each value rendered by its type.
  *
@@ -26,6 +27,7 @@
 
 #define PID_WIDTH 7
 #define UID_WIDTH 10	/* subordinate uids of containers reach 7 digits and more */
+#define CONTAINER_WIDTH 12	/* a short container id; cgroup paths go beyond */
 
 static int out_fd = STDOUT_FILENO;
 static bool out_socket;		/* written with send(MSG_DONTWAIT) */
@@ -91,6 +93,8 @@ void output_header(struct utrace_session *s)
 	obuf_printf(&s->out, "%-*s %-*s ", t->time_width, "TIME", PID_WIDTH, "PID");
 	if (s->opt.print_uid)
 		obuf_printf(&s->out, "%-*s ", UID_WIDTH, "UID");
+	if (s->opt.container)
+		obuf_printf(&s->out, "%-*s ", CONTAINER_WIDTH, "CONTAINER");
 	for (const struct utrace_column *c = t->columns; c && c->header; c++) {
 		if (!shown(s, c, false))
 			continue;
@@ -239,6 +243,16 @@ static void table_row(struct utrace_session *s, const struct event_hdr *e,
 		obuf_pad(o, start, UID_WIDTH);
 		obuf_putc(o, ' ');
 	}
+	if (s->opt.container) {
+		struct container_ref r;
+
+		container_of(s, e, &r);
+		start = o->len;
+		/* a path is named by whoever made the cgroup: untrusted */
+		escape_text(o, r.label, strlen(r.label));
+		obuf_pad(o, start, CONTAINER_WIDTH);
+		obuf_putc(o, ' ');
+	}
 	for (const struct utrace_column *c = t->columns; c && c->header; c++) {
 		struct utrace_value v = { .type = UTRACE_V_NONE };
 
@@ -286,6 +300,26 @@ static void put_rfc3339(struct utrace_session *s, struct obuf *o, uint64_t boot_
 	obuf_puts(o, tail);
 }
 
+/* -C: "cgroup_id", "cgroup" (its path, or null) and "container" (or null) */
+static void json_container(struct utrace_session *s, const struct event_hdr *e)
+{
+	struct obuf *o = &s->out;
+	struct container_ref r;
+
+	container_of(s, e, &r);
+	obuf_puts(o, ",\"cgroup_id\":");
+	put_u64(o, e->cgroup);
+	if (r.path)
+		json_string_field(o, "cgroup", r.path, strlen(r.path));
+	else
+		obuf_puts(o, ",\"cgroup\":null");
+	obuf_puts(o, ",\"container\":");
+	if (r.cid)
+		json_string(o, r.cid, strlen(r.cid));
+	else
+		obuf_puts(o, "null");
+}
+
 static void json_line(struct utrace_session *s, const struct event_hdr *e,
 		      size_t size)
 {
@@ -300,6 +334,8 @@ static void json_line(struct utrace_session *s, const struct event_hdr *e,
 	obuf_puts(o, ",\"uid\":");
 	put_u64(o, e->uid);
 	json_string_field(o, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	if (s->opt.container)
+		json_container(s, e);
 	for (const struct utrace_column *c = s->tool->columns; c && c->header; c++) {
 		struct utrace_value v = { .type = UTRACE_V_NONE };
 

@@ -303,20 +303,21 @@ int prom_gauge(struct prom *p, const char *name, const char *help,
 }
 
 /*
- * The le of log2 bucket @i, in seconds. Bucket i holds latencies under
- * 2^(i+1) us, and a Prometheus bucket counts the observations <= le. With
- * le = 2^(i+1) us exactly, an observation of exactly 2^(i+1) us, which BPF
- * puts in bucket i+1, would be claimed by bucket i and not counted there.
- * Latencies are whole nanoseconds, so the largest one bucket i (and so the
- * cumulative count up to it) can hold is 2^(i+1) us - 1 ns: that le makes
- * every count exactly what it says ("0.000001999" for bucket 0, then
- * "0.000003999", ..., "0.001023999"). It costs round-looking bounds, not
- * accuracy: histogram_quantile() interpolates within a bucket and is off
- * by at most that nanosecond.
+ * The le of log2 bucket @i of @unit_ns units, in nanoseconds. Bucket i
+ * holds latencies under 2^(i+1) units, and a Prometheus bucket counts the
+ * observations <= le. With le = 2^(i+1) units exactly, an observation of
+ * exactly 2^(i+1) units, which BPF puts in bucket i+1, would be claimed by
+ * bucket i and not counted there. Latencies are whole nanoseconds, so the
+ * largest one bucket i (and so the cumulative count up to it) can hold is
+ * 2^(i+1) units - 1 ns: that le makes every count exactly what it says
+ * (in microseconds "0.000001999" for bucket 0, then "0.000003999", ...,
+ * "0.001023999"). It costs round-looking bounds, not accuracy:
+ * histogram_quantile() interpolates within a bucket and is off by at most
+ * that nanosecond.
  */
-static uint64_t bucket_le_ns(size_t i)
+static uint64_t bucket_le_ns(size_t i, uint64_t unit_ns)
 {
-	return (2000ULL << i) - 1;
+	return ((2 * unit_ns) << i) - 1;
 }
 
 static void put_sample_name(struct obuf *o, const char *name,
@@ -326,17 +327,25 @@ static void put_sample_name(struct obuf *o, const char *name,
 	obuf_puts(o, suffix);
 }
 
-int prom_histogram_log2_us(struct prom *p, const char *name, const char *help,
-			   const struct prom_label *labels, size_t nlabels,
-			   const uint64_t *buckets, size_t nbuckets,
-			   uint64_t sum_ns)
+/* Do the bounds of @nbuckets buckets of @unit_ns fit in 64-bit ns? */
+static bool bounds_fit(size_t nbuckets, uint64_t unit_ns)
+{
+	/* the largest bound written is bucket nbuckets - 2's */
+	return unit_ns && unit_ns <= UINT64_MAX / 2 &&
+	       (nbuckets < 2 || (2 * unit_ns) <= UINT64_MAX >> (nbuckets - 2));
+}
+
+int prom_histogram_log2(struct prom *p, const char *name, const char *help,
+			const struct prom_label *labels, size_t nlabels,
+			const uint64_t *buckets, size_t nbuckets,
+			uint64_t unit_ns, uint64_t sum_ns)
 {
 	struct obuf le = { 0 };
 	uint64_t count = 0;
 	int err;
 
 	if (!prom_metric_name_ok(name) || !labels_ok(labels, nlabels, true) ||
-	    !nbuckets || nbuckets > PROM_LOG2_MAX_BUCKETS)
+	    !nbuckets || !bounds_fit(nbuckets, unit_ns))
 		return -EINVAL;
 	err = family(p, name, PROM_HISTOGRAM, help);
 	if (err)
@@ -344,7 +353,7 @@ int prom_histogram_log2_us(struct prom *p, const char *name, const char *help,
 	for (size_t i = 0; i + 1 < nbuckets; i++) {
 		count += buckets[i];
 		obuf_reset(&le);
-		prom_put_seconds(&le, bucket_le_ns(i));
+		prom_put_seconds(&le, bucket_le_ns(i, unit_ns));
 		put_sample_name(p->o, name, "_bucket");
 		put_labels(p->o, labels, nlabels, le.data);
 		obuf_printf(p->o, " %" PRIu64 "\n", count);
@@ -363,4 +372,15 @@ int prom_histogram_log2_us(struct prom *p, const char *name, const char *help,
 	obuf_printf(p->o, " %" PRIu64 "\n", count);
 	obuf_free(&le);
 	return 0;
+}
+
+int prom_histogram_log2_us(struct prom *p, const char *name, const char *help,
+			   const struct prom_label *labels, size_t nlabels,
+			   const uint64_t *buckets, size_t nbuckets,
+			   uint64_t sum_ns)
+{
+	if (nbuckets > PROM_LOG2_MAX_BUCKETS)
+		return -EINVAL;
+	return prom_histogram_log2(p, name, help, labels, nlabels, buckets,
+				   nbuckets, 1000, sum_ns);
 }

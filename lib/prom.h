@@ -91,6 +91,16 @@ int prom_histogram_log2_us(struct prom *p, const char *name, const char *help,
 			   uint64_t sum_ns);
 
 /*
+ * The same for buckets of @unit_ns nanoseconds (1: ns, 1000: us, ...):
+ * bucket i counts [2^i, 2^(i+1)) units. -EINVAL also when the bounds of
+ * @nbuckets such buckets do not fit in 64-bit nanoseconds.
+ */
+int prom_histogram_log2(struct prom *p, const char *name, const char *help,
+			const struct prom_label *labels, size_t nlabels,
+			const uint64_t *buckets, size_t nbuckets,
+			uint64_t unit_ns, uint64_t sum_ns);
+
+/*
  * The number formats, for tests and for callers that write a sample by
  * hand: @ns nanoseconds as decimal seconds ("1.5", "0.000000001", "0"),
  * and a double ("0.1", "1e+300", "NaN", "+Inf", "-Inf").

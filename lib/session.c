@@ -28,7 +28,7 @@
 /* Without the exec tracepoint, /proc is looked at this often. */
 #define RESCAN_NS 1000000000ULL
 
-enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT, EV_INOTIFY };
+enum { EV_SIGNAL = 1, EV_RING, EV_STDOUT, EV_INOTIFY, EV_METRICS };
 
 static bool verbose_libbpf;
 
@@ -79,7 +79,8 @@ static int configure_core(struct utrace_session *s)
 	wake = rb / 4;
 	if (utrace_set_rodata(s, "utrace_wakeup_bytes", &wake, sizeof(wake)) ||
 	    utrace_set_rodata(s, "utrace_filter_pids", &filter, sizeof(filter)) ||
-	    utrace_set_rodata(s, "utrace_self", &self, sizeof(self))) {
+	    utrace_set_rodata(s, "utrace_self", &self, sizeof(self)) ||
+	    container_configure(s)) {
 		utrace_error(s, "BPF object lacks the core's settings (common.bpf.h)");
 		return UTRACE_EXIT_ERROR;
 	}
@@ -91,6 +92,10 @@ static int configure_core(struct utrace_session *s)
 	if (utrace_set_rodata(s, "utrace_pidns_dev", &ns_dev, sizeof(ns_dev)) ||
 	    utrace_set_rodata(s, "utrace_pidns_ino", &ns_ino, sizeof(ns_ino))) {
 		utrace_error(s, "BPF object lacks the core's settings (common.bpf.h)");
+		return UTRACE_EXIT_ERROR;
+	}
+	if (hist_configure_core(s)) {
+		utrace_error(s, "BPF object lacks the per-cgroup histograms (hist.bpf.h)");
 		return UTRACE_EXIT_ERROR;
 	}
 	return UTRACE_EXIT_OK;
@@ -162,6 +167,7 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct event_hdr) || c->stop)
 		return 0;
 	output_event(s, data, size);
+	metrics_row(s, data, size);
 	if (s->opt.count && ++c->printed >= s->opt.count) {
 		c->stop = true;
 		return -ECANCELED;	/* leave the rest in the buffer */
@@ -169,9 +175,10 @@ static int on_event(void *ctx, void *data, size_t size)
 	return 0;
 }
 
-static uint64_t lost_events(struct utrace_session *s)
+uint64_t session_lost_events(struct utrace_session *s)
 {
-	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "lost_events");
+	struct bpf_map *m = s->obj ?
+		bpf_object__find_map_by_name(s->obj, "lost_events") : NULL;
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t sum = 0, *v;
 	uint32_t key = 0;
@@ -195,9 +202,9 @@ static void watch(int ep, int fd, uint32_t events, uint32_t tag)
 }
 
 /*
- * The ring buffers' epoll set, the stop signals' signalfd, stdout and the
- * directory watch share one epoll: a signal ends any wait at once, also a
- * wait for a stalled reader (see output_flush()).
+ * The ring buffers' epoll set, the stop signals' signalfd, stdout, the
+ * directory watch and the metrics server share one epoll: a signal ends
+ * any wait at once, also a wait for a stalled reader (see output_flush()).
  */
 static int make_waiter(struct utrace_session *s)
 {
@@ -214,6 +221,7 @@ static int make_waiter(struct utrace_session *s)
 	 */
 	watch(ep, STDOUT_FILENO, 0, EV_STDOUT);
 	watch(ep, discover_inotify_fd(s), EPOLLIN, EV_INOTIFY);
+	watch(ep, metrics_fd(s), EPOLLIN, EV_METRICS);
 	return ep;
 }
 
@@ -229,21 +237,24 @@ static bool consume(struct utrace_session *s)
 	return output_flush(s) && !s->core->stop;
 }
 
+/* Wait no longer than until @when (0: no such deadline). */
+static void until(int64_t *ms, uint64_t now, uint64_t when)
+{
+	if (when && when > now && (int64_t)((when - now + 999999) / 1000000) < *ms)
+		*ms = (int64_t)((when - now + 999999) / 1000000);
+}
+
 /* How long to wait for events: the poll interval, or less at the end. */
 static int wait_ms(const struct utrace_session *s, uint64_t start, uint64_t now,
-		   uint64_t next_interval)
+		   uint64_t next_interval, uint64_t next_file)
 {
 	int64_t ms = POLL_MS;
 
-	if (s->opt.duration_ns) {
-		uint64_t end = start + s->opt.duration_ns;
-
-		if ((int64_t)((end - now) / 1000000) < ms)
-			ms = (int64_t)((end - now + 999999) / 1000000);
-	}
-	if (s->interval_ns && next_interval > now &&
-	    (int64_t)((next_interval - now + 999999) / 1000000) < ms)
-		ms = (int64_t)((next_interval - now + 999999) / 1000000);
+	if (s->opt.duration_ns)
+		until(&ms, now, start + s->opt.duration_ns);
+	if (s->interval_ns)
+		until(&ms, now, next_interval);
+	until(&ms, now, next_file);
 	return (int)ms;
 }
 
@@ -254,7 +265,9 @@ static void poll_loop(struct utrace_session *s)
 	uint64_t next_scan = start + RESCAN_NS;
 	/* intervals on a fixed grid: start + k * interval, never drifting */
 	uint64_t next_interval = start + s->interval_ns;
-	struct epoll_event evs[4];
+	uint64_t file_every = metrics_file_interval(s);
+	uint64_t next_file = file_every ? start + file_every : 0;
+	struct epoll_event evs[8];
 	int ep = make_waiter(s);
 
 	if (ep < 0) {
@@ -269,7 +282,7 @@ static void poll_loop(struct utrace_session *s)
 
 		if (s->opt.duration_ns && now >= start + s->opt.duration_ns)
 			break;
-		n = epoll_wait(ep, evs, 4, wait_ms(s, start, now, next_interval));
+		n = epoll_wait(ep, evs, 8, wait_ms(s, start, now, next_interval, next_file));
 		for (int i = 0; i < n; i++) {
 			if (evs[i].data.u32 == EV_SIGNAL)
 				signalled = true;
@@ -278,13 +291,20 @@ static void poll_loop(struct utrace_session *s)
 		}
 		if (!consume(s) || signalled || sigstop_pending())
 			break;
+		/* after consume(): a scrape counts every row read so far */
+		metrics_serve(s);
 		now = utrace_now_ns();
+		if (next_file && now >= next_file) {
+			metrics_write_file(s);
+			while (next_file <= now)
+				next_file += file_every;
+		}
 		discover_run(s, now >= next_scan);
 		if (now >= next_scan) {
 			wallclock_sync(&c->clock);
 			next_scan = now + RESCAN_NS;
 			/* like strace -p: nothing left to trace, so done */
-			if (targets_gone(s))
+			if (targets_gone(s) || container_gone(s))
 				break;
 		}
 		if (s->interval_ns && now >= next_interval && s->tool->interval) {
@@ -328,7 +348,8 @@ static int setup(struct utrace_session *s)
 	struct utrace_core *c = s->core;
 	int err;
 
-	if ((err = targets_check(s)) || (err = check_privilege(s)))
+	if ((err = targets_check(s)) || (err = check_privilege(s)) ||
+	    (err = container_setup(s)) || (err = metrics_open(s)))
 		return err;
 	verbose_libbpf = s->opt.verbose;
 	libbpf_set_print(libbpf_print);
@@ -352,7 +373,12 @@ static int setup(struct utrace_session *s)
 	}
 	if ((err = targets_attach(s)))
 		return err;
-	if (!utrace_attached(s)) {
+	/*
+	 * A container may have nothing to trace yet: discovery probes what
+	 * its next programs (`docker exec ... bash`) bring.
+	 */
+	if (!utrace_attached(s) &&
+	    !(container_filtering(s) && probes_tracepoint_attached(s, "utrace_exec"))) {
 		utrace_error(s, "nothing to trace: no probe could be attached");
 		return UTRACE_EXIT_ERROR;
 	}
@@ -371,9 +397,11 @@ static int finish(struct utrace_session *s)
 	if (s->tool->finish && !c->epipe)
 		s->tool->finish(s);
 	output_flush(s);
+	/* the last page: what the end of the trace saw */
+	metrics_write_file(s);
 	if (c->write_error)
 		return UTRACE_EXIT_ERROR;
-	lost = lost_events(s);
+	lost = session_lost_events(s);
 	if (lost) {
 		utrace_error(s, "%llu event%s lost (ring buffer full; try --buffer)",
 			     (unsigned long long)lost, lost == 1 ? "" : "s");
@@ -399,6 +427,9 @@ static void teardown(struct utrace_session *s)
 	pthread_t t;
 	bool started;
 
+	/* first: the page reads the tool's histograms, freed by cleanup */
+	metrics_close(s);
+	container_close(s);
 	ring_buffer__free(s->core->rb);
 	/*
 	 * Removing the directory watches waits for an SRCU grace period, as
@@ -492,6 +523,11 @@ int utrace_run(const struct utrace_tool *tool, int argc, char **argv)
 	output_open(&s);
 	if ((rc = setup(&s)))
 		goto out;
+	/* a file that cannot be written is said now, not at the first interval */
+	if (metrics_write_file(&s)) {
+		rc = UTRACE_EXIT_ERROR;
+		goto out;
+	}
 	fprintf(stderr, "Tracing %s... Hit Ctrl-C to end.\n", tool->tracing);
 	output_header(&s);
 	if (output_flush(&s))

@@ -10,6 +10,8 @@
  *   system-wide   host copies (target.host), the files utrace itself maps
  *                 (its libc is the host's), every running process, then
  *                 each new program and library as discovery reports them
+ *   --in-container  the same, but only the container's processes, and not
+ *                 utrace's own files (BPF reports only the container's)
  *
  * A file is judged once per target (symbols read once per file) and
  * probed once per target and process scope.
@@ -304,6 +306,7 @@ struct look {
 	bool named;		/* -p: the operator chose this process */
 	bool leader_gone;	/* its main thread left with pthread_exit() */
 	int exe_err;		/* why its executable could not be seen */
+	bool core_only;		/* only the core's own targets */
 	int matched;		/* tool targets probed */
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
@@ -343,10 +346,10 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 	 */
 	if (lk->leader_gone && lk->named)
 		scope = -1;
-
+	if (lk->core_only && !s->core->internal[ti])
+		return;
 	touch(lk, f);
 	err = judge(s, ti, f);
-
 	if (err) {
 		/* -p: a file that is no target is no error; a broken one is */
 		if (lk->named && utrace_err_layer(err) != UTRACE_L_ELF)
@@ -706,13 +709,20 @@ static void look_scanned(pid_t pid, void *arg)
 	struct utrace_session *s = arg;
 	struct look lk = { .pid = pid };
 
-	if (pid != getpid())
+	/* --in-container: the others' files are none of our business */
+	if (pid != getpid() && container_has_pid(s, pid))
 		look(s, &lk);
 }
 
 int targets_attach(struct utrace_session *s)
 {
-	struct look self = { .pid = getpid() };
+	/*
+	 * --in-container: of utrace's own files, only those of the core's
+	 * targets (the dynamic loader: a container sharing it must have it
+	 * probed before its first program starts, for that one's libraries);
+	 * the tool's are probed if the container is found using them.
+	 */
+	struct look self = { .pid = getpid(), .core_only = container_filtering(s) };
 	int rc;
 
 	if (s->opt.npids && !s->explicit_files)

@@ -50,6 +50,10 @@ struct utrace_common {
 	uint64_t duration_ns;		/* -d: stop after this long; 0: never */
 	uint64_t count;			/* -c: stop after this many rows; 0: never */
 	uint64_t buffer_bytes;		/* --buffer: ring buffer size */
+	bool container;			/* -C: CONTAINER column, cgroup keys, label */
+	const char *in_container;	/* --in-container: a container id (prefix) */
+	const char *metrics_addr;	/* --metrics: ADDR:PORT to serve /metrics on */
+	const char *metrics_file;	/* --metrics-file: PATH to write them to */
 };
 
 /* ---- what a tool traces ------------------------------------------------ */
@@ -156,6 +160,39 @@ struct utrace_column {
 	bool json_only;		/* a JSON key with no table column */
 };
 
+/* ---- metrics -------------------------------------------------------- */
+
+/* A Prometheus label: bounded values only (see utrace(8), METRICS). */
+struct utrace_label {
+	const char *name;
+	const char *value;
+};
+
+#define UTRACE_MAX_LABELS 8
+
+/*
+ * What the tool's data is called as Prometheus metrics (--metrics,
+ * --metrics-file). Without it, rows are still counted, in
+ * utrace_events_total{tool}.
+ */
+struct utrace_metrics {
+	/*
+	 * Rows: the columns (by JSON key) whose values are few, such as
+	 * function names and outcomes, as labels of utrace_events_total.
+	 * Never a column of PIDs, host names or typed text. NULL-terminated.
+	 */
+	const char *const *row_labels;
+	/* Histograms (lib/histogram.h): the Prometheus histogram, in seconds */
+	const char *hist;	/* "utrace_dns_lookup_duration_seconds" */
+	const char *hist_help;
+	/*
+	 * The labels of histogram key @key into @l (at most
+	 * UTRACE_MAX_LABELS); returns how many, or < 0 for a key to leave out.
+	 */
+	int (*hist_labels)(const struct utrace_session *s, unsigned int key,
+			   struct utrace_label *l);
+};
+
 /* ---- the tool ----------------------------------------------------------- */
 
 struct utrace_tool {
@@ -192,6 +229,9 @@ struct utrace_tool {
 	void (*finish)(struct utrace_session *s);
 	/* Optional: free what prepare/attach allocated in priv. */
 	void (*cleanup)(struct utrace_session *s);
+
+	/* Optional: names and labels of its metrics. */
+	const struct utrace_metrics *metrics;
 };
 
 struct utrace_session {

@@ -48,7 +48,8 @@ def main():
         check(out.startswith("Usage: utrace %s " % t), "%s --help usage line: %r" % (t, out[:60]))
         check("EXAMPLES" in out, "%s --help has no EXAMPLES" % t)
         for opt in ("--pid", "--json", "--duration", "--count", "--no-header",
-                    "--print-uid", "--verbose"):
+                    "--print-uid", "--verbose", "--container", "--in-container",
+                    "--metrics", "--metrics-file"):
             check(opt in out, "%s --help lacks %s" % (t, opt))
         rc, out2, err = run([t, "-h"])
         check(rc == 0 and out2 == out, "%s -h differs from --help" % t)
@@ -62,6 +63,12 @@ def main():
                           (["-d", "0.0005"], "0.001"),    # says the minimum
                           (["-p", "99999999999999999999"], "99999999999999999999"),
                           (["--buffer", "3X"], "3X"), (["--bogus"], "bogus"),
+                          (["--in-container", "xyz"], "xyz"),
+                          (["--in-container", "a" * 65], "a" * 65),
+                          (["--metrics", "host.example:9100"], "host.example"),
+                          (["--metrics", "127.0.0.1:70000"], "70000"),
+                          (["--metrics", "9100x"], "9100x"),
+                          (["--metrics-file", ""], "--metrics-file"),
                           (["extra-argument"], "extra-argument")):
             rc, out, err = run([t] + bad)
             check(rc == 64, "%s %s: rc %d, want 64" % (t, bad, rc))

@@ -341,6 +341,41 @@ static void histograms(void)
 		      "a label named le");
 		TEXT_IS("refused histograms", &o, "");
 	}
+	/* other units: nanoseconds and milliseconds, and bounds that overflow */
+	{
+		uint64_t z[64] = { 0 };
+
+		obuf_reset(&o);
+		prom_reset(&p);
+		CHECK(!prom_histogram_log2(&p, "ns_seconds", "h", NULL, 0, z, 3, 1, 0),
+		      "ns buckets");
+		TEXT_IS("ns buckets", &o,
+			"# HELP ns_seconds h\n# TYPE ns_seconds histogram\n"
+			"ns_seconds_bucket{le=\"0.000000001\"} 0\n"
+			"ns_seconds_bucket{le=\"0.000000003\"} 0\n"
+			"ns_seconds_bucket{le=\"+Inf\"} 0\n"
+			"ns_seconds_sum 0\nns_seconds_count 0\n");
+		obuf_reset(&o);
+		prom_reset(&p);
+		CHECK(!prom_histogram_log2(&p, "ms_seconds", "h", NULL, 0, z, 3, 1000000, 0),
+		      "ms buckets");
+		CHECK(strstr(o.data, "le=\"0.001999999\"} 0\n") &&
+		      strstr(o.data, "le=\"0.003999999\"} 0\n"), "ms bounds: %s", o.data);
+		/* 64 ns buckets: bucket 62 ends at 2^63 - 1 ns; 65 would not fit */
+		obuf_reset(&o);
+		prom_reset(&p);
+		CHECK(!prom_histogram_log2(&p, "h", "h", NULL, 0, z, 64, 1, 0), "64 ns buckets");
+		CHECK(strstr(o.data, "le=\"9223372036.854775807\"}") != NULL,
+		      "the largest bound");
+		CHECK(prom_histogram_log2(&p, "h2", "h", NULL, 0, z, 65, 1, 0) == -EINVAL,
+		      "ns bounds past 64 bits");
+		CHECK(!prom_histogram_log2(&p, "h3", "h", NULL, 0, z, 45, 1000000, 0),
+		      "45 ms buckets fit");
+		CHECK(prom_histogram_log2(&p, "h4", "h", NULL, 0, z, 46, 1000000, 0) == -EINVAL,
+		      "ms bounds past 64 bits");
+		CHECK(prom_histogram_log2(&p, "h2", "h", NULL, 0, z, 4, 0, 0) == -EINVAL,
+		      "no unit");
+	}
 	prom_free(&p);
 	obuf_free(&o);
 }

@@ -44,6 +44,12 @@ struct tp_link {
 	const struct bpf_program *prog;
 };
 
+/* A process to look at again once its dynamic loader has had time to work. */
+struct later_look {
+	pid_t pid;
+	uint64_t due_ns;
+};
+
 /* A watched directory: a file replaced in it is traced before its first use. */
 struct dir_watch {
 	int wd;
@@ -73,6 +79,8 @@ struct utrace_core {
 	bool rescan;			/* no exec tracepoint: look at /proc every second */
 	pid_t *todo;			/* processes to look at after this batch */
 	size_t ntodo, captodo;
+	struct later_look *later;	/* ... and a little later */
+	size_t nlater, caplater;
 	int inotify_fd;
 	struct dir_watch *dirs;
 	size_t ndirs;
@@ -186,6 +194,8 @@ void targets_rescan(struct utrace_session *s);
 int discover_start(struct utrace_session *s);
 /* Queue @pid to be looked at once the current batch of events is done. */
 void discover_queue(struct utrace_session *s, pid_t pid);
+/* ... or in a little while (its loader was probed too late to report). */
+void discover_queue_later(struct utrace_session *s, pid_t pid);
 /* Look at what was queued, new files and (without the exec hook) /proc. */
 void discover_run(struct utrace_session *s, bool periodic);
 /* Watch the directory of @path for replacements of the file. */

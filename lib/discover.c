@@ -67,6 +67,49 @@ void discover_queue(struct utrace_session *s, pid_t pid)
 	c->todo[c->ntodo++] = pid;
 }
 
+/*
+ * A loader probed for the first time while its process was starting may
+ * have made its one report at start already: that process is looked at
+ * again after this long, when its libraries are surely mapped.
+ */
+#define LATER_NS (20 * 1000000ULL)
+
+void discover_queue_later(struct utrace_session *s, pid_t pid)
+{
+	struct utrace_core *c = s->core;
+	struct later_look *v;
+
+	if (c->nlater == c->caplater) {
+		size_t cap = c->caplater ? 2 * c->caplater : 16;
+
+		v = realloc(c->later, cap * sizeof(*v));
+		if (!v)
+			return;
+		c->later = v;
+		c->caplater = cap;
+	}
+	c->later[c->nlater++] = (struct later_look){ pid, utrace_now_ns() + LATER_NS };
+}
+
+static void look_later(struct utrace_session *s)
+{
+	struct utrace_core *c = s->core;
+	uint64_t now = utrace_now_ns();
+	size_t kept = 0, n = c->nlater;
+
+	for (size_t i = 0; i < n; i++) {
+		struct later_look l = c->later[i];
+
+		if (l.due_ns > now)
+			c->later[kept++] = l;
+		else
+			targets_look_again(s, l.pid);
+	}
+	/* looks may have queued more: they sit past the first n */
+	memmove(c->later + kept, c->later + n, (c->nlater - n) * sizeof(*c->later));
+	c->nlater = kept + (c->nlater - n);
+}
+
 static int on_proc(void *ctx, void *data, size_t size)
 {
 	const struct utrace_proc_event *e = data;
@@ -187,6 +230,7 @@ void discover_run(struct utrace_session *s, bool periodic)
 	for (size_t i = 0; i < c->ntodo; i++)
 		targets_look_again(s, c->todo[i]);
 	c->ntodo = 0;
+	look_later(s);
 	if (periodic && c->rescan)
 		targets_rescan(s);
 }
@@ -201,7 +245,10 @@ void discover_stop(struct utrace_session *s)
 		free(c->dirs[i].dir);
 	free(c->dirs);
 	free(c->todo);
+	free(c->later);
 	c->dirs = NULL;
 	c->todo = NULL;
+	c->later = NULL;
+	c->nlater = c->caplater = 0;
 	c->ndirs = c->ntodo = c->captodo = 0;
 }

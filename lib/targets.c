@@ -307,6 +307,7 @@ struct look {
 	bool leader_gone;	/* its main thread left with pthread_exit() */
 	int exe_err;		/* why its executable could not be seen */
 	bool core_only;		/* only the core's own targets */
+	bool new_loader;	/* a dynamic loader first probed in this look */
 	int matched;		/* tool targets probed */
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
@@ -336,6 +337,7 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 {
 	const struct utrace_target *t = s->core->targets[ti];
 	pid_t scope = lk->named || (t->flags & UTRACE_PER_PROCESS) ? lk->pid : -1;
+	size_t probes;
 	int err;
 
 	/*
@@ -356,7 +358,10 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 			note(lk, err, f->name);
 		return;
 	}
+	probes = s->core->nprobes;
 	err = probe_file(s, ti, f, scope);
+	if (!err && s->core->internal[ti] && s->core->nprobes > probes)
+		lk->new_loader = true;
 	if (err) {
 		/* the core's own probes only help discovery: never fatal */
 		if (!s->core->internal[ti])
@@ -603,6 +608,9 @@ void targets_look_again(struct utrace_session *s, pid_t pid)
 		if (s->opt.pids[i] == pid)
 			lk.named = true;
 	look(s, &lk);
+	/* its loader may have reported before it was probed: look once more */
+	if (lk.new_loader)
+		discover_queue_later(s, pid);
 }
 
 void targets_new_file(struct utrace_session *s, const char *path)

@@ -254,6 +254,43 @@ def case_upgrade():
     print("ok: replaced libc probed before its first user: 5 of 5 getent runs seen")
 
 
+def case_new_loader():
+    """A program run by a dynamic loader utrace has never seen (a
+    container's own ld.so): the loader is probed when the program starts,
+    maybe after its one report of the libraries it loaded, so the process
+    is looked at again shortly after, and its libc is found."""
+    d = libc_copy("new-loader")
+    loader = None
+    with open("/proc/self/maps") as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) >= 6 and os.path.basename(parts[5]).startswith("ld-linux"):
+                loader = parts[5]
+    check(loader, "no dynamic loader in our own maps")
+    shutil.copy(loader, os.path.join(d, "ld-linux-x86-64.so.2"))
+    after = script("new-loader.py", "import socket, time\ntime.sleep(0.5)\n"
+                   "for i in range(3):\n    socket.getaddrinfo('localhost', None)\n"
+                   "print('done', flush=True)\ntime.sleep(30)\n")
+    t = tracer(["dnslat", "-j"], "new-loader")
+    for i in range(3):
+        p = spawn([os.path.join(d, "ld-linux-x86-64.so.2"), "--library-path", d, sys.executable, after],
+                  stdout=subprocess.PIPE)
+        check(p.stdout.readline().strip() == b"done", "the python under a new loader did not finish")
+        with open("/proc/%d/maps" % p.pid) as f:
+            check(os.path.join(d, "libc.so.6") in f.read(), "test bug: the libc copy is not used")
+        p.kill()
+        p.wait()
+        time.sleep(0.3)                 # rows are printed within 100 ms
+        rows = [r for r in json_lines(t.output()) if r["pid"] == p.pid]
+        check(len(rows) == 3, "run %d under a new loader: %d of 3 rows" % (i, len(rows)))
+        # the next run: a new copy of the loader, new to utrace again
+        os.rename(os.path.join(d, "ld-linux-x86-64.so.2"), os.path.join(d, "ld-old%d" % i))
+        shutil.copy(loader, os.path.join(d, "ld-linux-x86-64.so.2"))
+    rc, out = t.stop()
+    check(rc == 0, "exit %d" % rc)
+    print("ok: programs started by 3 loaders new to utrace: their lookups traced")
+
+
 def case_mainexit():
     """-p of a process whose main thread called pthread_exit(): accepted,
     its worker's lookups traced, and the tracer ends only with it."""
@@ -414,6 +451,7 @@ CASES = {
     "exec-follow": case_exec_follow,
     "reexec": case_reexec,
     "upgrade": case_upgrade,
+    "new-loader": case_new_loader,
     "mainexit": case_mainexit,
     "unmapped": case_unmapped,
     "shell-pid": case_shell_pid,

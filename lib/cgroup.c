@@ -5,6 +5,7 @@
  * cgroup directory. The id -> path cache is in cgroup_cache.c.
  */
 #include "cgroup.h"
+#include "procfs.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -260,62 +261,11 @@ int cgroup_parse_mountinfo(const char *text, size_t len, char *mnt,
 	return unmangle(first, firstn, mnt, mntsz);
 }
 
-/* Read all of a small file into a malloc()ed, NUL-terminated buffer. */
-static int read_text(const char *path, char **out, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = NULL;
-	int fd, err = 0;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t r;
-
-		if (!buf || n + 1 >= cap) {
-			char *nb;
-
-			if (buf)
-				cap *= 2;
-			if (cap > PROC_TEXT_MAX) {
-				err = -EFBIG;
-				break;
-			}
-			nb = realloc(buf, cap);
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-		}
-		r = read(fd, buf + n, cap - n - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			err = -errno;
-			break;
-		}
-		if (r == 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	if (err) {
-		free(buf);
-		return err;
-	}
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
-	return 0;
-}
-
 int cgroup2_mount(char *mnt, size_t mntsz)
 {
 	char *text;
 	size_t len;
-	int err = read_text("/proc/self/mountinfo", &text, &len);
+	int err = procfs_read_file("/proc/self/mountinfo", PROC_TEXT_MAX, &text, &len);
 
 	if (err)
 		return err;
@@ -428,7 +378,7 @@ int cgroup_read_proc(pid_t pid, char *path, size_t pathsz, bool *v2)
 	int err;
 
 	snprintf(file, sizeof(file), "/proc/%d/cgroup", (int)pid);
-	err = read_text(file, &text, &len);
+	err = procfs_read_file(file, PROC_TEXT_MAX, &text, &len);
 	if (err)
 		return err;
 	err = cgroup_parse_proc(text, len, path, pathsz, v2);

@@ -325,6 +325,32 @@ static int add_symbol(struct sym_builder *b, const char *name,
 	return 0;
 }
 
+/*
+ * Add symbol @s named @name, if it is where it must be: code inside the
+ * file (to be probed), data inside the memory image (to be read there;
+ * .bss is not in the file).
+ */
+static int add_located(struct elf_file *ef, struct sym_builder *b,
+		       const char *name, const GElf_Sym *s, unsigned char from)
+{
+	struct elf_sym e = {
+		.vaddr = s->st_value, .size = s->st_size, .from = from,
+		.type = (unsigned char)GELF_ST_TYPE(s->st_info),
+		.bind = (unsigned char)GELF_ST_BIND(s->st_info),
+	};
+	uint64_t avail;
+
+	if (e.type == STT_OBJECT) {
+		if (!in_image(ef, e.vaddr))
+			return 0;
+		if (vaddr_to_offset(ef, e.vaddr, false, &e.offset, &avail))
+			e.offset = UINT64_MAX;
+	} else if (vaddr_to_offset(ef, e.vaddr, true, &e.offset, &avail)) {
+		return 0;
+	}
+	return add_symbol(b, name, &e);
+}
+
 /* The defined, located symbols of one symbol table section. */
 static int read_symtab(struct elf_file *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 		       unsigned char from, struct sym_builder *b)
@@ -339,8 +365,6 @@ static int read_symtab(struct elf_file *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 	if (n > INT_MAX)
 		n = INT_MAX;
 	for (size_t i = 0; i < n; i++) {
-		struct elf_sym e = { .from = from };
-		uint64_t avail;
 		const char *name;
 		int err;
 
@@ -350,20 +374,7 @@ static int read_symtab(struct elf_file *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 		name = elf_strptr(ef->elf, sh->sh_link, s.st_name);
 		if (!name || !*name)
 			continue;
-		e.vaddr = s.st_value;
-		e.size = s.st_size;
-		e.type = (unsigned char)GELF_ST_TYPE(s.st_info);
-		e.bind = (unsigned char)GELF_ST_BIND(s.st_info);
-		if (e.type == STT_OBJECT) {
-			/* data need not be in the file (.bss): it is read in memory */
-			if (!in_image(ef, e.vaddr))
-				continue;
-			if (vaddr_to_offset(ef, e.vaddr, false, &e.offset, &avail))
-				e.offset = UINT64_MAX;
-		} else if (vaddr_to_offset(ef, e.vaddr, true, &e.offset, &avail)) {
-			continue;	/* code must be in the file to be probed */
-		}
-		err = add_symbol(b, name, &e);
+		err = add_located(ef, b, name, &s, from);
 		if (err)
 			return err;
 	}
@@ -891,7 +902,6 @@ static int read_dynamic_symbols(struct elf_file *ef, struct sym_builder *b)
 	if (!d || !d->d_buf)
 		return 0;
 	for (size_t i = 0; i < n; i++) {
-		struct elf_sym e = { .from = ELF_DYNSYM };
 		const char *name;
 		GElf_Sym s;
 		int err;
@@ -902,19 +912,7 @@ static int read_dynamic_symbols(struct elf_file *ef, struct sym_builder *b)
 		name = dyn_string(&dv, s.st_name);
 		if (!name || !*name)
 			continue;
-		e.vaddr = s.st_value;
-		e.size = s.st_size;
-		e.type = (unsigned char)GELF_ST_TYPE(s.st_info);
-		e.bind = (unsigned char)GELF_ST_BIND(s.st_info);
-		if (e.type == STT_OBJECT) {
-			if (!in_image(ef, e.vaddr))
-				continue;
-			if (vaddr_to_offset(ef, e.vaddr, false, &e.offset, &avail))
-				e.offset = UINT64_MAX;
-		} else if (vaddr_to_offset(ef, e.vaddr, true, &e.offset, &avail)) {
-			continue;
-		}
-		err = add_symbol(b, name, &e);
+		err = add_located(ef, b, name, &s, ELF_DYNSYM);
 		if (err)
 			return err;
 	}

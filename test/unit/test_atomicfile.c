@@ -15,18 +15,9 @@
 #include <unistd.h>
 
 #include "atomicfile.h"
+#include "check.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL line %d: ", __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		failures++; \
-	} \
-} while (0)
 
 static char dir[PATH_MAX];
 
@@ -134,10 +125,5 @@ int main(void)
 	unlink(path);
 	if (rmdir(dir))
 		CHECK(0, "%s left behind: %s", dir, strerror(errno));
-	if (failures) {
-		fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("ok: %d checks\n", checks);
-	return 0;
+	return check_summary();
 }

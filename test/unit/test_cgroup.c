@@ -18,8 +18,8 @@
 #include <unistd.h>
 
 #include "cgroup.h"
+#include "check.h"
 
-static int failures, checks;
 
 #define FAIL(...) do { \
 	fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
@@ -28,11 +28,6 @@ static int failures, checks;
 	failures++; \
 } while (0)
 
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) \
-		FAIL(__VA_ARGS__); \
-} while (0)
 
 /* Two container ids, and ones that are not */
 #define A "a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90"
@@ -753,10 +748,5 @@ int main(void)
 		FAIL("%s left behind: %s", top, strerror(errno));
 
 	real_hierarchy();
-	if (failures) {
-		fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("ok: %d checks\n", checks);
-	return 0;
+	return check_summary();
 }

@@ -49,21 +49,12 @@
 
 #include "elfread.h"
 #include "ldpath.h"
+#include "check.h"
 
 #define CODE_BYTES 16
 
-static int failures;
 static char tmp_base[PATH_MAX];
 
-#define CHECK(cond, ...)						\
-	do {								\
-		if (!(cond)) {						\
-			failures++;					\
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-		}							\
-	} while (0)
 
 static void expect_err(const char *what, const char *path, int got, int want)
 {

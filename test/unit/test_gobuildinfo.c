@@ -17,19 +17,9 @@
 
 #include "gobuildinfo.h"
 #include "go_fixture.h"
+#include "check.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)						\
-	do {								\
-		checks++;						\
-		if (!(cond)) {						\
-			failures++;					\
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-		}							\
-	} while (0)
 
 #define BLOB_MAX 1024
 

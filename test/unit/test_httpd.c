@@ -29,18 +29,9 @@
 #include "clock.h"
 #include "httpd.h"
 #include "obuf.h"
+#include "check.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL line %d: ", __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		failures++; \
-	} \
-} while (0)
 
 #define MS 1000000ULL
 #define DEADLINE_MS 1000
@@ -610,10 +601,5 @@ int main(void)
 	server_stop(&s);
 	too_many();
 
-	if (failures) {
-		fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("ok: %d checks\n", checks);
-	return 0;
+	return check_summary();
 }

@@ -13,18 +13,9 @@
 #include <unistd.h>
 
 #include "core.h"
+#include "check.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL line %d: ", __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		failures++; \
-	} \
-} while (0)
 
 /* The fake tool's row label: the event's flags as a number, or its name. */
 static void get_fn(struct utrace_session *s, const struct event_hdr *e,
@@ -155,10 +146,5 @@ int main(int argc, char **argv)
 	}
 	unlink(path);
 	rmdir(dir);
-	if (failures) {
-		fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("ok: %d checks\n", checks);
-	return 0;
+	return check_summary();
 }

@@ -22,19 +22,9 @@
 #include <unistd.h>
 
 #include "procfs.h"
+#include "check.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)						\
-	do {								\
-		checks++;						\
-		if (!(cond)) {						\
-			fprintf(stderr, "FAIL %s:%d: ", __func__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-			failures++;					\
-		}							\
-	} while (0)
 
 /* ---- maps text ------------------------------------------------------- */
 
@@ -770,10 +760,5 @@ int main(void)
 	test_live_zombie();
 	test_live_kthread();
 	test_read_file();
-	if (failures) {
-		fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("%d checks passed\n", checks);
-	return 0;
+	return check_summary();
 }

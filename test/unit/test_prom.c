@@ -16,8 +16,8 @@
 
 #include "obuf.h"
 #include "prom.h"
+#include "check.h"
 
-static int failures, checks;
 
 static void dump(FILE *f, const char *p, size_t n)
 {
@@ -51,15 +51,6 @@ static void expect_text(const char *what, const struct obuf *o,
 
 #define TEXT_IS(what, o, want) expect_text(what, o, want, __LINE__)
 
-#define CHECK(cond, ...) do { \
-	checks++; \
-	if (!(cond)) { \
-		fprintf(stderr, "FAIL line %d: ", __LINE__); \
-		fprintf(stderr, __VA_ARGS__); \
-		fputc('\n', stderr); \
-		failures++; \
-	} \
-} while (0)
 
 #define L(n, v) { (n), (v) }
 #define NL(a) (sizeof(a) / sizeof((a)[0]))
@@ -483,10 +474,5 @@ int main(int argc, char **argv)
 		check_with_promtool(argv[1]);
 	else
 		printf("promtool not found: the promtool check skipped\n");
-	if (failures) {
-		fprintf(stderr, "%d of %d checks failed\n", failures, checks);
-		return 1;
-	}
-	printf("ok: %d checks\n", checks);
-	return 0;
+	return check_summary();
 }

@@ -25,19 +25,9 @@
 #include "gopclntab.h"
 #include "go_fixture.h"
 #include "x86ret.h"
+#include "check.h"
 
-static int failures, checks;
 
-#define CHECK(cond, ...)						\
-	do {								\
-		checks++;						\
-		if (!(cond)) {						\
-			failures++;					\
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);			\
-			fputc('\n', stderr);				\
-		}							\
-	} while (0)
 
 #define VA UINT64_C(0x401000)
 #define MAX_RETS 16

@@ -17,6 +17,7 @@
 #include <bpf/libbpf.h>
 
 #include "core.h"
+#include "gobuildinfo.h"
 #include "uprobe_multi.h"
 #include "x86ret.h"
 
@@ -140,6 +141,30 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 bool utrace_file_is_go(const struct tfile *f)
 {
 	return f->is_go;
+}
+
+int utrace_file_go_version(struct tfile *f, char *out, size_t len)
+{
+	struct elf_file *ef;
+	const void *data;
+	uint64_t vaddr;
+	size_t size;
+	int err;
+
+	if (len)
+		out[0] = '\0';
+	if (f->fd < 0)
+		return f->err ? f->err : UTRACE_ERR(UTRACE_L_FILE, EBADF);
+	err = elf_open_fd(f->fd, &ef);
+	if (err)
+		return utrace_err_as(UTRACE_L_ELF, err);
+	err = elf_section(ef, ".go.buildinfo", &data, &size, &vaddr);
+	if (!err)
+		err = go_buildinfo_version(data, size, out, len);
+	elf_close(ef);
+	if (err == -ENOEXEC)
+		err = -ESRCH;	/* no build info blob in the section */
+	return utrace_err_as(UTRACE_L_ELF, err);
 }
 
 const char *utrace_file_name(const struct tfile *f)

@@ -72,14 +72,14 @@ static bool known(const struct utrace_core *c, const struct probe_req *r)
 	return false;
 }
 
-int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
-		 const char *prog, unsigned int flags, uint64_t offset,
-		 uint64_t cookie)
+static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
+		   const char *prog, unsigned int flags, uint64_t offset,
+		   uint64_t cookie, bool at_ret)
 {
 	struct utrace_core *c = s->core;
 	struct probe_req r = {
-		.file = f, .ret = flags & UTRACE_RETURN, .pid = pid > 0 ? pid : -1,
-		.offset = offset, .cookie = cookie,
+		.file = f, .ret = flags & UTRACE_RETURN, .at_ret = at_ret,
+		.pid = pid > 0 ? pid : -1, .offset = offset, .cookie = cookie,
 	};
 
 	r.prog = bpf_object__find_program_by_name(s->obj, prog);
@@ -103,6 +103,13 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 	}
 	c->reqs[c->nreqs++] = r;
 	return 0;
+}
+
+int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
+		 const char *prog, unsigned int flags, uint64_t offset,
+		 uint64_t cookie)
+{
+	return add_req(s, f, pid, prog, flags, offset, cookie, false);
 }
 
 /* A function's RETs: at most this many (Go's biggest have a few dozen). */
@@ -133,8 +140,8 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 	if (!n)
 		return UTRACE_ERR(UTRACE_L_ELF, ENODATA);
 	for (size_t i = 0; i < n && !err; i++)
-		err = utrace_probe(s, f, pid, prog, 0, sym->offset + (rets[i] - sym->vaddr),
-				   cookie);
+		err = add_req(s, f, pid, prog, 0, sym->offset + (rets[i] - sym->vaddr),
+			      cookie, true);
 	return err;
 }
 
@@ -268,12 +275,19 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to)
 	return 0;
 }
 
-/* Sets in order: return probes first, so that every call whose entry is
- * recorded is also seen to return. */
+/*
+ * Sets in order: return probes first, and the probes on RET instructions
+ * that stand in for them, so that every call whose entry is recorded is
+ * also seen to return (an entry without its return is a stale record that
+ * the next call at the same place would be taken for).
+ */
 static int cmp_req(const void *a, const void *b)
 {
 	const struct probe_req *x = a, *y = b;
+	bool xr = x->ret || x->at_ret, yr = y->ret || y->at_ret;
 
+	if (xr != yr)
+		return xr ? -1 : 1;
 	if (x->ret != y->ret)
 		return x->ret ? -1 : 1;
 	if (x->file != y->file)

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * utrace dnslat: name lookups made through libc, with their latency.
+ * utrace dnslat: name lookups made through libc, with their latency, and
+ * those of Go's own resolver (dnslat_go.c).
  *
  * Probes go on getaddrinfo() and its older relatives in every libc in use:
  * the host's, and each one found mapped by a process (a container's, a
  * copy loaded through LD_LIBRARY_PATH, musl). The core finds them from the
- * target below; this file is about name lookups only.
+ * targets below; this file is about name lookups only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,12 +19,14 @@
 #include <sys/socket.h>
 
 #include "dnslat.h"
+#include "dnslat_go.h"
 #include "dnslat.skel.h"
 #include "histogram.h"
 #include "numparse.h"
 #include "utrace.h"
 
-/* Table column widths; FUNC fits the longest name, gethostbyname2_r. */
+/* Table column widths; FUNC fits the longest names, gethostbyname2_r and
+ * go:lookupIPAddr. */
 #define COMM_WIDTH	16
 #define FUNC_WIDTH	16
 #define LAT_WIDTH	10
@@ -34,6 +37,7 @@ enum outcome {
 	OUTCOME_EAI,		/* int: 0 or EAI_* */
 	OUTCOME_POINTER,	/* struct hostent *: NULL and h_errno */
 	OUTCOME_REENTRANT,	/* int errno, *result NULL and *h_errnop */
+	OUTCOME_GO,		/* Go's error: nil, a *net.DNSError, another */
 };
 
 static const struct {
@@ -48,6 +52,9 @@ static const struct {
 	[DNSLAT_GETNAMEINFO] = { "getnameinfo", OUTCOME_EAI },
 	[DNSLAT_GETHOSTBYADDR] = { "gethostbyaddr", OUTCOME_POINTER },
 	[DNSLAT_GETHOSTBYADDR_R] = { "gethostbyaddr_r", OUTCOME_REENTRANT },
+	[DNSLAT_GO_LOOKUPIPADDR] = { "go:lookupIPAddr", OUTCOME_GO },
+	[DNSLAT_GO_LOOKUPHOST] = { "go:lookupHost", OUTCOME_GO },
+	[DNSLAT_GO_LOOKUPADDR] = { "go:lookupAddr", OUTCOME_GO },
 };
 
 /* ---- what is traced ---- */
@@ -83,6 +90,7 @@ static const struct utrace_target targets[] = {
 		.match = { .kind = UTRACE_LIB, .names = libc_names, .all = libc_defines },
 		.probes = libc_probes,
 	},
+	DNSLAT_GO_TARGET,
 	{ 0 },
 };
 
@@ -267,13 +275,17 @@ static const struct dnslat_event *event(const struct event_hdr *h, size_t size)
 }
 
 /* "ok", or the most precise reason for the failure the event carries. */
-static const char *result_name(const struct dnslat_event *e, char *buf,
-			       size_t len)
+static const char *result_name(const struct dnslat_event *e, size_t size,
+			       char *buf, size_t len)
 {
 	bool null = e->hdr.flags & DNSLAT_NULL;
+	const struct dnslat_go_event *g;
 	const char *name = NULL;
 
 	switch (funcs[e->func].outcome) {
+	case OUTCOME_GO:
+		g = dnslat_go_event(&e->hdr, size);
+		return g ? dnslat_go_result(g) : "error";
 	case OUTCOME_EAI:
 		if (!e->ret)
 			return "ok";
@@ -393,7 +405,7 @@ static void get_result(struct utrace_session *s, const struct event_hdr *h,
 	if (!e)
 		return;
 	v->type = UTRACE_V_STR;
-	v->str = result_name(e, row_buf, sizeof(row_buf));
+	v->str = result_name(e, size, row_buf, sizeof(row_buf));
 }
 
 static void get_host(struct utrace_session *s, const struct event_hdr *h,
@@ -431,6 +443,9 @@ static const struct utrace_column columns[] = {
 	{ "LATms", LAT_WIDTH, "latency_ms", get_latency, NULL, false },
 	{ "RESULT", RESULT_WIDTH, "result", get_result, result_shown, false },
 	{ "HOST", 0, "host", get_host, NULL, false },
+	/* what a Go *net.DNSError said; null for every other row */
+	{ "ERROR", 0, "error", dnslat_go_get_error, NULL, true },
+	{ "SERVER", 0, "server", dnslat_go_get_server, NULL, true },
 	{ 0 },
 };
 
@@ -489,7 +504,7 @@ const struct utrace_tool utrace_tool_dnslat = {
 	.priv_size = sizeof(struct dnslat),
 	.bpf_elf = dnslat_bpf__elf_bytes,
 	.targets = targets,
-	.absent = "has no libc mapped: statically linked?",
+	.absent = "has no libc mapped and no Go resolver: statically linked?",
 	.prepare = dl_prepare,
 	.configure = dl_configure,
 	.attach = dl_attach,

@@ -192,6 +192,14 @@ static int dl_prepare(struct utrace_session *s)
 		utrace_error(s, "-c counts rows and -H prints none: bound a histogram with -d");
 		return UTRACE_EXIT_USAGE;
 	}
+	/* options about rows have nothing to act on with -H: say so */
+	if (cfg->hist && (cfg->show_func || cfg->show_result || s->opt.print_uid ||
+			  s->opt.no_header)) {
+		utrace_error(s, "%s is about rows, and -H prints none (histograms are per function)",
+			     cfg->show_func ? "-F" : cfg->show_result ? "-R" :
+			     s->opt.print_uid ? "-U" : "--no-header");
+		return UTRACE_EXIT_USAGE;
+	}
 	s->interval_ns = cfg->interval_ns;
 	/* histograms have headings of their own, not the rows' header */
 	if (cfg->hist)
@@ -408,6 +416,28 @@ static void get_result(struct utrace_session *s, const struct event_hdr *h,
 	v->str = result_name(e, size, row_buf, sizeof(row_buf));
 }
 
+/*
+ * The length of @p[0..n) without the last character when a cut split it:
+ * a name cut at DNSLAT_HOST_MAX bytes ends with its last whole one.
+ */
+static size_t utf8_whole(const char *p, size_t n)
+{
+	size_t i = n, follow = 0, need;
+	unsigned char lead;
+
+	while (i > 0 && follow < 3 && ((unsigned char)p[i - 1] & 0xc0) == 0x80) {
+		i--;
+		follow++;
+	}
+	if (!i)
+		return n;
+	lead = (unsigned char)p[i - 1];
+	if (lead < 0xc2 || lead > 0xf4)
+		return n;	/* ASCII, or not UTF-8 anyway: kept as it is */
+	need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+	return follow < need ? i - 1 : n;
+}
+
 static void get_host(struct utrace_session *s, const struct event_hdr *h,
 		     size_t size, struct utrace_value *v)
 {
@@ -425,6 +455,8 @@ static void get_host(struct utrace_session *s, const struct event_hdr *h,
 	v->str = e->host;
 	v->len = e->len < DNSLAT_HOST_MAX ? e->len : DNSLAT_HOST_MAX;
 	v->truncated = h->flags & DNSLAT_TRUNCATED;
+	if (v->truncated)
+		v->len = utf8_whole(e->host, v->len);
 }
 
 static bool func_shown(const struct utrace_session *s, bool json)
@@ -456,7 +488,7 @@ static void print_histograms(struct utrace_session *s, bool stamp)
 {
 	struct dnslat *cfg = s->priv;
 	char when[64];
-	int err;
+	int err, shown = 0;
 
 	if ((err = hist_take(&cfg->h))) {
 		utrace_error(s, "reading the histogram: %s", strerror(-err));
@@ -468,6 +500,7 @@ static void print_histograms(struct utrace_session *s, bool stamp)
 	for (int f = 0; f < DNSLAT_NFUNCS; f++) {
 		if (hist_last(&cfg->h.delta[f]) < 0)
 			continue;
+		shown++;
 		if (s->opt.json)
 			hist_print_json(&s->out, 1000, when, "function", funcs[f].name,
 					&cfg->h.delta[f], NULL);
@@ -475,6 +508,12 @@ static void print_histograms(struct utrace_session *s, bool stamp)
 			hist_print_table(&s->out, 1000, "function", funcs[f].name,
 					 &cfg->h.delta[f]);
 	}
+	/*
+	 * No lookup in this interval: a line saying so, so that a script
+	 * tells "none" from a tracer that stalled (the table has its stamp).
+	 */
+	if (!shown && s->opt.json)
+		obuf_printf(&s->out, "{\"time\":\"%s\",\"function\":null,\"buckets\":[]}\n", when);
 }
 
 static void dl_interval(struct utrace_session *s)

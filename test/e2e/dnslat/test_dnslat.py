@@ -463,7 +463,7 @@ def parse_histograms(out):
             stamps += 1
             cur = None
             continue
-        m = re.match(r"^function = (\w+)$", line)
+        m = re.match(r"^function = (\S+)$", line)
         if m:
             cur = hists.setdefault(m.group(1), {})
             continue

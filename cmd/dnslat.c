@@ -108,9 +108,10 @@ struct dnslat {
 
 static const struct argp_option options[] = {
 	{ "show-function", 'F', NULL, 0,
-	  "Add a FUNC column: the libc function called", 0 },
+	  "Add a FUNC column: the libc function called, or Go's (go:lookupIPAddr, ...)", 0 },
 	{ "show-result", 'R', NULL, 0,
-	  "Add a RESULT column: ok, or why the lookup failed (EAI_NONAME, HOST_NOT_FOUND, ...)", 0 },
+	  "Add a RESULT column: ok, or why the lookup failed (EAI_NONAME, HOST_NOT_FOUND, "
+	  "Go's NOT_FOUND, TIMEOUT, ...)", 0 },
 	{ "histogram", 'H', NULL, 0,
 	  "No rows: print a latency histogram per function at the end", 0 },
 	{ "interval", 'i', "SECONDS", 0,
@@ -118,7 +119,7 @@ static const struct argp_option options[] = {
 	{ "min-ms", 'm', "MS", 0,
 	  "Only lookups that took at least MS milliseconds (fractions allowed)", 0 },
 	{ "libc", 'l', "PATH", 0,
-	  "Trace this libc file instead of every libc in use", 0 },
+	  "Trace this libc file instead of every libc in use (and no Go program)", 0 },
 	{ 0 },
 };
 
@@ -171,13 +172,15 @@ static const struct argp argp = {
 	.options = options,
 	.parser = parse_opt,
 	.doc = "Print name lookups made through libc (getaddrinfo, gethostbyname and\n"
-	       "relatives, getnameinfo, gethostbyaddr), with how long each took.\v"
+	       "relatives, getnameinfo, gethostbyaddr) or Go's own resolver, with how\n"
+	       "long each took.\v"
 	       "Every libc in use is traced, including those of containers and\n"
-	       "processes started later. HOST is the name asked about, or for\n"
-	       "getnameinfo and gethostbyaddr the address.\n\n"
+	       "processes started later, and every Go program (Go 1.18 to 1.26,\n"
+	       "stripped or not). HOST is the name asked about, or for getnameinfo\n"
+	       "and gethostbyaddr the address.\n\n"
 	       "EXAMPLES:\n"
 	       "  utrace dnslat                # every lookup on the machine\n"
-	       "  utrace dnslat -p 1234        # only process 1234, in its own libc\n"
+	       "  utrace dnslat -p 1234        # only process 1234 (its libc, or Go's resolver)\n"
 	       "  utrace dnslat -FR -m 100     # slow lookups: which call, what result\n"
 	       "  utrace dnslat -H -i 10       # latency histograms every 10 seconds\n"
 	       "  utrace dnslat -l /opt/app/lib/libc.so.6   # one libc file only\n"
@@ -537,7 +540,7 @@ static void dl_cleanup(struct utrace_session *s)
 
 const struct utrace_tool utrace_tool_dnslat = {
 	.name = "dnslat",
-	.summary = "Print name lookups made through libc, with their latency",
+	.summary = "Print name lookups made through libc or Go's resolver, with their latency",
 	.argp = &argp,
 	.tracing = "name lookups",
 	.priv_size = sizeof(struct dnslat),

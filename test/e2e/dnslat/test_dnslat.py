@@ -800,14 +800,25 @@ def case_hist_intervals(lab):
           len(set(stamps)) == len(stamps), "-H -i 0.1 stamps %r" % stamps)
     rc, out = grid.wait(30)
     check(rc == 0, "-H -j -i 0.1 exited %d" % rc)
-    times = [unix_time(o["time"]) for o in json_lines(out)]
+    # the last is the shorter interval printed at the end, off the grid
+    times = [unix_time(o["time"]) for o in json_lines(out)][:-1]
     check(len(times) >= 50, "%d intervals of 0.1 s in 6 s" % len(times))
     # a stamp may be late (a loaded machine), but lateness does not add
-    # up: the k-th is k intervals after the first, give or take one late
-    # wakeup (a drift of 3.6 ms each would be 0.2 s by the 60th)
-    late = [t - times[0] - 0.1 * k for k, t in enumerate(times)]
-    check(max(abs(x) for x in late) < 0.08 and abs(late[-1]) < 0.05,
-          "interval stamps drift from the grid: %s" % ["%.3f" % x for x in late])
+    # up: how late the k-th is does not grow with k. The trend is the
+    # median of the pairwise slopes (Theil-Sen: a few late wakeups do not
+    # move it); intervals timed from the last print drift by the time it
+    # takes to wake and print, 0.3 ms each here, 3.6 ms on issue 10's box.
+    # (An interval woken too late to print on time is merged into the
+    # next: each stamp is compared with the grid point nearest to it.)
+    grid = [round((t - times[0]) / 0.1) for t in times]
+    late = [t - times[0] - 0.1 * k for k, t in zip(grid, times)]
+    slopes = sorted((late[j] - late[i]) / (grid[j] - grid[i])
+                    for i in range(len(late)) for j in range(i + 1, len(late))
+                    if grid[j] != grid[i])
+    trend = slopes[len(slopes) // 2]
+    check(abs(trend) < 0.0001,
+          "interval stamps drift from the grid, %.3f ms each: %s" %
+          (trend * 1000, ["%.3f" % x for x in late]))
     print("ok: empty intervals, millisecond stamps, a fixed grid")
 
 

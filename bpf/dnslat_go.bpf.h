@@ -135,15 +135,16 @@ static __always_inline bool go_key_of(struct pt_regs *ctx, struct go_key *k)
 	return true;
 }
 
-/* The host string into @c->host (Go strings have no NUL). */
+/* The host string into @c->host (Go strings have no NUL); none if unreadable. */
 static __always_inline bool go_read_host(struct go_call *c)
 {
 	__u32 n = c->host_len > DNSLAT_HOST_MAX ? DNSLAT_HOST_MAX : (__u32)c->host_len;
 
+	c->len = 0;
+	if (n && bpf_probe_read_user(c->host, n & 0xff, (void *)c->host_p))
+		return false;
 	c->len = (__u16)n;
-	if (!n)
-		return true;
-	return bpf_probe_read_user(c->host, n & 0xff, (void *)c->host_p) == 0;
+	return true;
 }
 
 /* Character classes for go_ip_literal(); a byte without LIT_KNOWN is none. */

@@ -171,14 +171,21 @@ static const __u8 lit_class[256] = {
  * lookupIPAddr("udp", "127.0.0.53"), and every Dial to an address does the
  * same: such lookups are answered without asking anyone, and would flood
  * the table. The loop has no branch on what it reads (bits gathered, a
- * verdict after it), so the verifier walks it once.
+ * verdict after it), and it is a global function: the verifier checks it
+ * once, not once for each way its callers reach it.
  */
-static __always_inline bool go_ip_literal(const char *h, __u32 n)
+__noinline int go_ip_literal(const struct go_call *c)
 {
 	__u32 seen = 0, other = 0, dots = 0, colons = 0, zone = 0, twodots = 0, prev = 0;
+	const char *h;
+	__u32 n;
 
+	if (!c)
+		return 0;
+	h = c->host;
+	n = c->len;
 	if (!n || n > GO_LITERAL_MAX)
-		return false;
+		return 0;
 	for (__u32 i = 0; i < GO_LITERAL_MAX; i++) {
 		__u32 raw, cls, dot, mask;
 
@@ -198,11 +205,11 @@ static __always_inline bool go_ip_literal(const char *h, __u32 n)
 		zone |= (cls & LIT_ZONE) >> 4;
 	}
 	if (other)
-		return false;
+		return 0;
 	/* IPv4: four fields of digits (Go takes no zone there) */
 	if (!(seen & ~(LIT_DIGIT | LIT_DOT | LIT_KNOWN)) && dots == 3 && !twodots &&
 	    n <= 15 && h[0] != '.' && h[(n - 1) & (GO_LITERAL_MAX - 1)] != '.')
-		return true;
+		return 1;
 	return colons >= 2;
 }
 
@@ -252,7 +259,7 @@ int go_lookup_enter(struct pt_regs *ctx)
 	 * read at the RET, after the function has read it.
 	 */
 	c->have_host = go_read_host(c);
-	if (c->have_host && func != DNSLAT_GO_LOOKUPADDR && go_ip_literal(c->host, c->len)) {
+	if (c->have_host && func != DNSLAT_GO_LOOKUPADDR && go_ip_literal(c)) {
 		bpf_map_delete_elem(&go_calls, &k);
 		return 0;
 	}
@@ -343,7 +350,7 @@ int go_lookup_ret(struct pt_regs *ctx)
 	drop = now - c->ts < min_ns;
 	if (!drop && !c->have_host) {
 		c->have_host = go_read_host(c);
-		drop = c->func != DNSLAT_GO_LOOKUPADDR && go_ip_literal(c->host, c->len);
+		drop = c->func != DNSLAT_GO_LOOKUPADDR && go_ip_literal(c);
 	}
 	if (!drop && hist_mode)
 		utrace_hist_add(c->func, now - c->ts);

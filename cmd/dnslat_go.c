@@ -92,6 +92,7 @@ int dnslat_go_attach(struct utrace_session *s, const struct utrace_target *t,
 	const struct elf_sym *dnserror;
 	const struct elf_symbols *syms;
 	char version[64], why[160];
+	unsigned int layout;
 	int err, err_at, n = 0;
 
 	(void)t;
@@ -99,10 +100,12 @@ int dnslat_go_attach(struct utrace_session *s, const struct utrace_target *t,
 	err_at = err ? -1 : go_err_at(version);
 	if (err_at < 0) {
 		if (err)
-			snprintf(why, sizeof(why), "no Go release in its build info (%s; Go 1.18 or later is needed)",
+			snprintf(why, sizeof(why),
+				 "no Go release in its build info (%s; Go 1.18 or later is needed)",
 				 utrace_why(err));
 		else
-			snprintf(why, sizeof(why), "built with %s, whose layouts dnslat does not know (Go 1.18 to 1.26)",
+			snprintf(why, sizeof(why),
+				 "built with %s, whose layouts dnslat does not know (Go 1.18 to 1.26)",
 				 version);
 		not_traced(s, pid, utrace_file_name(f), why);
 		return 0;
@@ -111,6 +114,7 @@ int dnslat_go_attach(struct utrace_session *s, const struct utrace_target *t,
 	if (!syms)
 		return err;
 	dnserror = elf_symbols_find(syms, DNSERROR_ERROR, ELF_FUNCS);
+	layout = dnserror ? (unsigned int)err_at : DNSLAT_GO_NO_LAYOUT;
 	for (size_t i = 0; i < sizeof(go_lookups) / sizeof(go_lookups[0]); i++) {
 		const struct elf_sym *sym = elf_symbols_find(syms, go_lookups[i].sym, ELF_FUNCS);
 		int64_t delta;
@@ -118,12 +122,11 @@ int dnslat_go_attach(struct utrace_session *s, const struct utrace_target *t,
 		if (!sym)
 			continue;
 		delta = dnserror ? (int64_t)(dnserror->vaddr - sym->vaddr) : 0;
+		/* the RETs first: cookies there are unused, the entry's carry all */
 		err = utrace_probe_rets(s, f, pid, "go_lookup_ret", sym, go_lookups[i].id);
 		if (!err)
 			err = utrace_probe(s, f, pid, "go_lookup_enter", 0, sym->offset,
-					   DNSLAT_GO_COOKIE(go_lookups[i].id,
-							    dnserror ? (unsigned int)err_at : DNSLAT_GO_NO_LAYOUT,
-							    delta));
+					   DNSLAT_GO_COOKIE(go_lookups[i].id, layout, delta));
 		if (err)
 			return err;
 		n++;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * utrace dnslat: how long each name lookup through libc took.
+ * utrace dnslat: how long each name lookup through libc took, and those of
+ * Go's own resolver (dnslat_go.bpf.h).
  *
  * One entry program for every traced function (the attach cookie says
  * which) remembers the call per thread; one return program times it and
@@ -24,6 +25,7 @@ struct call {
 	__u16 family;		/* gethostbyaddr: address type */
 	__u8 func;
 	__u8 have_herrno;
+	__u8 quiet;		/* cgo's call for a Go lookup: not reported */
 	__s32 herrno;		/* h_errno of the last nested _r call */
 	__u64 inner_sp;		/* that call's sp and h_errnop */
 	__u64 inner_herrno_p;
@@ -38,6 +40,8 @@ struct call {
 const volatile __u64 min_ns = 0;
 /* -H: count into the histograms instead of sending events. */
 const volatile bool hist_mode = false;
+
+#include "dnslat_go.bpf.h"
 
 /*
  * gethostbyname() returns a bare NULL and sets h_errno, a thread variable
@@ -108,10 +112,19 @@ int lookup_enter(struct pt_regs *ctx)
 		break;
 	}
 	outer = frame_outer(sp, now);
-	if (outer)
+	if (outer) {
 		watch_inner(outer, sp, c.herrno_p);
-	else
-		frame_push(&c);
+		return 0;
+	}
+	/*
+	 * Go built with cgo resolves through libc (netdns=cgo, or an
+	 * nsswitch.conf Go does not handle itself), from inside its own
+	 * lookup, which is reported: not this call too. lookupIPAddr waits
+	 * for the libc call made on another goroutine, so the test is the
+	 * process's, not the thread's.
+	 */
+	c.quiet = go_lookup_in_flight();
+	frame_push(&c);
 	return 0;
 }
 
@@ -237,7 +250,7 @@ int BPF_KRETPROBE(lookup_return, long ret)
 	}
 	c = *p;		/* the slot may be reused once deleted */
 	frame_pop();
-	if (now - c.f.ts < min_ns)
+	if (c.quiet || now - c.f.ts < min_ns)
 		return 0;
 	if (hist_mode)
 		utrace_hist_add(c.func, now - c.f.ts);

@@ -4,7 +4,10 @@
 
 #include "event.h"
 
-/* The traced libc functions: attach cookies, and histogram keys. */
+/*
+ * The traced functions: attach cookies, and histogram keys. The libc ones
+ * first; then Go's net.(*Resolver) methods (bpf/dnslat_go.bpf.h).
+ */
 enum dnslat_func {
 	DNSLAT_GETADDRINFO,
 	DNSLAT_GETHOSTBYNAME,
@@ -14,8 +17,13 @@ enum dnslat_func {
 	DNSLAT_GETNAMEINFO,
 	DNSLAT_GETHOSTBYADDR,
 	DNSLAT_GETHOSTBYADDR_R,
+	DNSLAT_GO_LOOKUPIPADDR,
+	DNSLAT_GO_LOOKUPHOST,
+	DNSLAT_GO_LOOKUPADDR,
 	DNSLAT_NFUNCS,
 };
+
+#define DNSLAT_IS_GO(func) ((func) >= DNSLAT_GO_LOOKUPIPADDR && (func) < DNSLAT_NFUNCS)
 
 /* Host names up to this many bytes are shown whole (DNS allows 253). */
 #define DNSLAT_HOST_MAX 255
@@ -29,6 +37,8 @@ enum dnslat_func {
 #define DNSLAT_NULL		0x2	/* no hostent: NULL returned, or in *result */
 #define DNSLAT_HERRNO		0x4	/* herrno holds the call's h_errno */
 #define DNSLAT_NO_NAME		0x8	/* the name asked about was NULL */
+#define DNSLAT_GO_FAILED	0x10	/* Go: a non-nil error was returned */
+#define DNSLAT_GO_DNSERROR	0x20	/* Go: ... a *net.DNSError, its fields read */
 
 struct dnslat_event {
 	struct event_hdr hdr;		/* ts_ns: when the call was made */
@@ -45,5 +55,32 @@ struct dnslat_event {
 	 */
 	char host[DNSLAT_HOST_MAX + 1];
 };
+
+/* Bytes kept of a *net.DNSError's Err and Server strings. */
+#define DNSLAT_GO_TEXT_MAX 63
+
+/* A Go lookup: the event, then what the *net.DNSError said (if any). */
+struct dnslat_go_event {
+	struct dnslat_event e;		/* ret: the number of results */
+	__u8 is_timeout;
+	__u8 is_temporary;
+	__u8 is_not_found;
+	__u8 err_len;
+	__u8 server_len;
+	__u8 pad[3];
+	char err[DNSLAT_GO_TEXT_MAX + 1];
+	char server[DNSLAT_GO_TEXT_MAX + 1];
+};
+
+/*
+ * The entry probe's cookie for a Go function: the dnslat_func in bits 0-7;
+ * in bits 8-15 where Err starts in a *net.DNSError of this binary's Go
+ * release (DNSLAT_GO_NO_LAYOUT: not known); in bits 16-63 the distance,
+ * signed, from the function to net.(*DNSError).Error (0: not in the
+ * binary), whose address is the first method of the error's itab.
+ */
+#define DNSLAT_GO_NO_LAYOUT 0xff
+#define DNSLAT_GO_COOKIE(func, layout, delta)				\
+	((__u64)(func) | ((__u64)(layout) << 8) | ((__u64)(delta) << 16))
 
 #endif

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * utrace dnslat: name lookups made through libc, with their latency.
+ * utrace dnslat: name lookups made through libc, with their latency, and
+ * those of Go's own resolver (dnslat_go.c).
  *
  * Probes go on getaddrinfo() and its older relatives in every libc in use:
  * the host's, and each one found mapped by a process (a container's, a
  * copy loaded through LD_LIBRARY_PATH, musl). The core finds them from the
- * target below; this file is about name lookups only.
+ * targets below; this file is about name lookups only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -18,12 +19,14 @@
 #include <sys/socket.h>
 
 #include "dnslat.h"
+#include "dnslat_go.h"
 #include "dnslat.skel.h"
 #include "histogram.h"
 #include "numparse.h"
 #include "utrace.h"
 
-/* Table column widths; FUNC fits the longest name, gethostbyname2_r. */
+/* Table column widths; FUNC fits the longest names, gethostbyname2_r and
+ * go:lookupIPAddr. */
 #define COMM_WIDTH	16
 #define FUNC_WIDTH	16
 #define LAT_WIDTH	10
@@ -34,6 +37,7 @@ enum outcome {
 	OUTCOME_EAI,		/* int: 0 or EAI_* */
 	OUTCOME_POINTER,	/* struct hostent *: NULL and h_errno */
 	OUTCOME_REENTRANT,	/* int errno, *result NULL and *h_errnop */
+	OUTCOME_GO,		/* Go's error: nil, a *net.DNSError, another */
 };
 
 static const struct {
@@ -48,6 +52,9 @@ static const struct {
 	[DNSLAT_GETNAMEINFO] = { "getnameinfo", OUTCOME_EAI },
 	[DNSLAT_GETHOSTBYADDR] = { "gethostbyaddr", OUTCOME_POINTER },
 	[DNSLAT_GETHOSTBYADDR_R] = { "gethostbyaddr_r", OUTCOME_REENTRANT },
+	[DNSLAT_GO_LOOKUPIPADDR] = { "go:lookupIPAddr", OUTCOME_GO },
+	[DNSLAT_GO_LOOKUPHOST] = { "go:lookupHost", OUTCOME_GO },
+	[DNSLAT_GO_LOOKUPADDR] = { "go:lookupAddr", OUTCOME_GO },
 };
 
 /* ---- what is traced ---- */
@@ -83,6 +90,7 @@ static const struct utrace_target targets[] = {
 		.match = { .kind = UTRACE_LIB, .names = libc_names, .all = libc_defines },
 		.probes = libc_probes,
 	},
+	DNSLAT_GO_TARGET,
 	{ 0 },
 };
 
@@ -100,9 +108,10 @@ struct dnslat {
 
 static const struct argp_option options[] = {
 	{ "show-function", 'F', NULL, 0,
-	  "Add a FUNC column: the libc function called", 0 },
+	  "Add a FUNC column: the libc function called, or Go's (go:lookupIPAddr, ...)", 0 },
 	{ "show-result", 'R', NULL, 0,
-	  "Add a RESULT column: ok, or why the lookup failed (EAI_NONAME, HOST_NOT_FOUND, ...)", 0 },
+	  "Add a RESULT column: ok, or why the lookup failed (EAI_NONAME, HOST_NOT_FOUND, "
+	  "Go's NOT_FOUND, TIMEOUT, ...)", 0 },
 	{ "histogram", 'H', NULL, 0,
 	  "No rows: print a latency histogram per function at the end", 0 },
 	{ "interval", 'i', "SECONDS", 0,
@@ -110,7 +119,7 @@ static const struct argp_option options[] = {
 	{ "min-ms", 'm', "MS", 0,
 	  "Only lookups that took at least MS milliseconds (fractions allowed)", 0 },
 	{ "libc", 'l', "PATH", 0,
-	  "Trace this libc file instead of every libc in use", 0 },
+	  "Trace this libc file instead of every libc in use (and no Go program)", 0 },
 	{ 0 },
 };
 
@@ -163,13 +172,15 @@ static const struct argp argp = {
 	.options = options,
 	.parser = parse_opt,
 	.doc = "Print name lookups made through libc (getaddrinfo, gethostbyname and\n"
-	       "relatives, getnameinfo, gethostbyaddr), with how long each took.\v"
+	       "relatives, getnameinfo, gethostbyaddr) or Go's own resolver, with how\n"
+	       "long each took.\v"
 	       "Every libc in use is traced, including those of containers and\n"
-	       "processes started later. HOST is the name asked about, or for\n"
-	       "getnameinfo and gethostbyaddr the address.\n\n"
+	       "processes started later, and every Go program (Go 1.18 to 1.26,\n"
+	       "stripped or not). HOST is the name asked about, or for getnameinfo\n"
+	       "and gethostbyaddr the address.\n\n"
 	       "EXAMPLES:\n"
 	       "  utrace dnslat                # every lookup on the machine\n"
-	       "  utrace dnslat -p 1234        # only process 1234, in its own libc\n"
+	       "  utrace dnslat -p 1234        # only process 1234 (its libc, or Go's resolver)\n"
 	       "  utrace dnslat -FR -m 100     # slow lookups: which call, what result\n"
 	       "  utrace dnslat -H -i 10       # latency histograms every 10 seconds\n"
 	       "  utrace dnslat -l /opt/app/lib/libc.so.6   # one libc file only\n"
@@ -182,6 +193,14 @@ static int dl_prepare(struct utrace_session *s)
 
 	if (cfg->hist && s->opt.count) {
 		utrace_error(s, "-c counts rows and -H prints none: bound a histogram with -d");
+		return UTRACE_EXIT_USAGE;
+	}
+	/* options about rows have nothing to act on with -H: say so */
+	if (cfg->hist && (cfg->show_func || cfg->show_result || s->opt.print_uid ||
+			  s->opt.no_header)) {
+		utrace_error(s, "%s is about rows, and -H prints none (histograms are per function)",
+			     cfg->show_func ? "-F" : cfg->show_result ? "-R" :
+			     s->opt.print_uid ? "-U" : "--no-header");
 		return UTRACE_EXIT_USAGE;
 	}
 	s->interval_ns = cfg->interval_ns;
@@ -267,13 +286,17 @@ static const struct dnslat_event *event(const struct event_hdr *h, size_t size)
 }
 
 /* "ok", or the most precise reason for the failure the event carries. */
-static const char *result_name(const struct dnslat_event *e, char *buf,
-			       size_t len)
+static const char *result_name(const struct dnslat_event *e, size_t size,
+			       char *buf, size_t len)
 {
 	bool null = e->hdr.flags & DNSLAT_NULL;
+	const struct dnslat_go_event *g;
 	const char *name = NULL;
 
 	switch (funcs[e->func].outcome) {
+	case OUTCOME_GO:
+		g = dnslat_go_event(&e->hdr, size);
+		return g ? dnslat_go_result(g) : "error";
 	case OUTCOME_EAI:
 		if (!e->ret)
 			return "ok";
@@ -393,7 +416,29 @@ static void get_result(struct utrace_session *s, const struct event_hdr *h,
 	if (!e)
 		return;
 	v->type = UTRACE_V_STR;
-	v->str = result_name(e, row_buf, sizeof(row_buf));
+	v->str = result_name(e, size, row_buf, sizeof(row_buf));
+}
+
+/*
+ * The length of @p[0..n) without the last character when a cut split it:
+ * a name cut at DNSLAT_HOST_MAX bytes ends with its last whole one.
+ */
+static size_t utf8_whole(const char *p, size_t n)
+{
+	size_t i = n, follow = 0, need;
+	unsigned char lead;
+
+	while (i > 0 && follow < 3 && ((unsigned char)p[i - 1] & 0xc0) == 0x80) {
+		i--;
+		follow++;
+	}
+	if (!i)
+		return n;
+	lead = (unsigned char)p[i - 1];
+	if (lead < 0xc2 || lead > 0xf4)
+		return n;	/* ASCII, or not UTF-8 anyway: kept as it is */
+	need = lead >= 0xf0 ? 3 : lead >= 0xe0 ? 2 : 1;
+	return follow < need ? i - 1 : n;
 }
 
 static void get_host(struct utrace_session *s, const struct event_hdr *h,
@@ -413,6 +458,8 @@ static void get_host(struct utrace_session *s, const struct event_hdr *h,
 	v->str = e->host;
 	v->len = e->len < DNSLAT_HOST_MAX ? e->len : DNSLAT_HOST_MAX;
 	v->truncated = h->flags & DNSLAT_TRUNCATED;
+	if (v->truncated)
+		v->len = utf8_whole(e->host, v->len);
 }
 
 static bool func_shown(const struct utrace_session *s, bool json)
@@ -431,6 +478,9 @@ static const struct utrace_column columns[] = {
 	{ "LATms", LAT_WIDTH, "latency_ms", get_latency, NULL, false },
 	{ "RESULT", RESULT_WIDTH, "result", get_result, result_shown, false },
 	{ "HOST", 0, "host", get_host, NULL, false },
+	/* what a Go *net.DNSError said; null for every other row */
+	{ "ERROR", 0, "error", dnslat_go_get_error, NULL, true },
+	{ "SERVER", 0, "server", dnslat_go_get_server, NULL, true },
 	{ 0 },
 };
 
@@ -441,7 +491,7 @@ static void print_histograms(struct utrace_session *s, bool stamp)
 {
 	struct dnslat *cfg = s->priv;
 	char when[64];
-	int err;
+	int err, shown = 0;
 
 	if ((err = hist_take(&cfg->h))) {
 		utrace_error(s, "reading the histogram: %s", strerror(-err));
@@ -453,6 +503,7 @@ static void print_histograms(struct utrace_session *s, bool stamp)
 	for (int f = 0; f < DNSLAT_NFUNCS; f++) {
 		if (hist_last(&cfg->h.delta[f]) < 0)
 			continue;
+		shown++;
 		if (s->opt.json)
 			hist_print_json(&s->out, 1000, when, "function", funcs[f].name,
 					&cfg->h.delta[f], NULL);
@@ -460,6 +511,12 @@ static void print_histograms(struct utrace_session *s, bool stamp)
 			hist_print_table(&s->out, 1000, "function", funcs[f].name,
 					 &cfg->h.delta[f]);
 	}
+	/*
+	 * No lookup in this interval: a line saying so, so that a script
+	 * tells "none" from a tracer that stalled (the table has its stamp).
+	 */
+	if (!shown && s->opt.json)
+		obuf_printf(&s->out, "{\"time\":\"%s\",\"function\":null,\"buckets\":[]}\n", when);
 }
 
 static void dl_interval(struct utrace_session *s)
@@ -504,13 +561,13 @@ static const struct utrace_metrics metrics = {
 
 const struct utrace_tool utrace_tool_dnslat = {
 	.name = "dnslat",
-	.summary = "Print name lookups made through libc, with their latency",
+	.summary = "Print name lookups made through libc or Go's resolver, with their latency",
 	.argp = &argp,
 	.tracing = "name lookups",
 	.priv_size = sizeof(struct dnslat),
 	.bpf_elf = dnslat_bpf__elf_bytes,
 	.targets = targets,
-	.absent = "has no libc mapped: statically linked?",
+	.absent = "has no libc mapped and no Go resolver: statically linked?",
 	.prepare = dl_prepare,
 	.configure = dl_configure,
 	.attach = dl_attach,

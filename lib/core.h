@@ -35,6 +35,7 @@ struct probe_req {
 	struct tfile *file;
 	const struct bpf_program *prog;
 	bool ret;
+	bool at_ret;		/* a plain probe on a RET (UTRACE_AT_RETS) */
 	pid_t pid;
 	uint64_t offset, cookie;
 };

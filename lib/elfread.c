@@ -384,8 +384,9 @@ static int read_symtab(struct elf_file *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 /*
  * A Go binary's functions from its pclntab: the runtime keeps it for
  * stack traces, so a stripped binary (-s -w, Debian's prometheus) still
- * names every function. The table of an externally linked PIE has no
- * section of its own: Go's linker then names it .data.rel.ro.gopclntab.
+ * names every function. In a PIE, Go's linker names it
+ * .data.rel.ro.gopclntab; linked externally, it has no name left (see
+ * find_pclntab()).
  */
 static const char *const pclntab_sections[] = {
 	".gopclntab", ".data.rel.ro.gopclntab",
@@ -442,21 +443,62 @@ static int add_go_func(const char *name, size_t name_len, uint64_t entry,
 	return g->err;
 }
 
+static int no_op_func(const char *name, size_t name_len, uint64_t entry,
+		      uint64_t end, void *arg)
+{
+	(void)name, (void)name_len, (void)entry, (void)end, (void)arg;
+	return 0;
+}
+
+/*
+ * Where the table has no section of its own: GNU ld merges every
+ * .data.rel.ro.* input section into .data.rel.ro, so in a PIE that Go
+ * linked externally (a program with C code of its own) the name is gone.
+ * The table is then looked for there by its header, at each 8-byte
+ * boundary: a known magic, two zero bytes, quantum 1, 8-byte pointers
+ * (amd64), and a whole table that checks out before it is believed.
+ */
+static int find_pclntab(struct elf_file *ef, const void **tab, size_t *len)
+{
+	const uint8_t *d;
+	const void *data;
+	uint64_t va;
+	size_t n;
+
+	for (size_t i = 0; i < sizeof(pclntab_sections) / sizeof(*pclntab_sections); i++)
+		if (!elf_section(ef, pclntab_sections[i], tab, len, &va))
+			return 0;
+	if (elf_section(ef, ".data.rel.ro", &data, &n, &va))
+		return -ESRCH;
+	d = data;
+	for (size_t off = 0; n >= 16 && off <= n - 16; off += 8) {
+		struct gopclntab_info info;
+
+		if ((d[off] & 0xf0) != 0xf0 || d[off + 1] != 0xff || d[off + 2] != 0xff ||
+		    d[off + 3] != 0xff || d[off + 4] || d[off + 5] || d[off + 6] != 1 ||
+		    d[off + 7] != 8)
+			continue;
+		if (gopclntab_info(d + off, n - off, &info) || !info.nfunc ||
+		    gopclntab_for_each_func(d + off, n - off, 0, no_op_func, NULL))
+			continue;
+		*tab = d + off;
+		*len = n - off;
+		return 0;
+	}
+	return -ESRCH;
+}
+
 static int read_pclntab(struct elf_file *ef, struct sym_builder *b)
 {
 	struct go_ctx g = { ef, b, 0 };
 	const void *tab;
 	size_t len;
-	uint64_t va;
 
-	for (size_t i = 0; i < sizeof(pclntab_sections) / sizeof(*pclntab_sections); i++) {
-		if (elf_section(ef, pclntab_sections[i], &tab, &len, &va))
-			continue;
-		/* a table this reader does not know is no symbols, not an error */
-		gopclntab_for_each_func(tab, len, 0, add_go_func, &g);
-		return g.err;
-	}
-	return 0;
+	if (find_pclntab(ef, &tab, &len))
+		return 0;
+	/* a table this reader does not know is no symbols, not an error */
+	gopclntab_for_each_func(tab, len, 0, add_go_func, &g);
+	return g.err;
 }
 
 static int read_dynamic_symbols(struct elf_file *ef, struct sym_builder *b);

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "core.h"
+#include "gobuildinfo.h"
 #include "uprobe_multi.h"
 #include "x86ret.h"
 
@@ -72,14 +73,14 @@ static bool known(const struct utrace_core *c, const struct probe_req *r)
 	return false;
 }
 
-int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
-		 const char *prog, unsigned int flags, uint64_t offset,
-		 uint64_t cookie)
+static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
+		   const char *prog, unsigned int flags, uint64_t offset,
+		   uint64_t cookie, bool at_ret)
 {
 	struct utrace_core *c = s->core;
 	struct probe_req r = {
-		.file = f, .ret = flags & UTRACE_RETURN, .pid = pid > 0 ? pid : -1,
-		.offset = offset, .cookie = cookie,
+		.file = f, .ret = flags & UTRACE_RETURN, .at_ret = at_ret,
+		.pid = pid > 0 ? pid : -1, .offset = offset, .cookie = cookie,
 	};
 
 	r.prog = bpf_object__find_program_by_name(s->obj, prog);
@@ -103,6 +104,13 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 	}
 	c->reqs[c->nreqs++] = r;
 	return 0;
+}
+
+int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
+		 const char *prog, unsigned int flags, uint64_t offset,
+		 uint64_t cookie)
+{
+	return add_req(s, f, pid, prog, flags, offset, cookie, false);
 }
 
 /* A function's RETs: at most this many (Go's biggest have a few dozen). */
@@ -133,14 +141,38 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 	if (!n)
 		return UTRACE_ERR(UTRACE_L_ELF, ENODATA);
 	for (size_t i = 0; i < n && !err; i++)
-		err = utrace_probe(s, f, pid, prog, 0, sym->offset + (rets[i] - sym->vaddr),
-				   cookie);
+		err = add_req(s, f, pid, prog, 0, sym->offset + (rets[i] - sym->vaddr),
+			      cookie, true);
 	return err;
 }
 
 bool utrace_file_is_go(const struct tfile *f)
 {
 	return f->is_go;
+}
+
+int utrace_file_go_version(struct tfile *f, char *out, size_t len)
+{
+	struct elf_file *ef;
+	const void *data;
+	uint64_t vaddr;
+	size_t size;
+	int err;
+
+	if (len)
+		out[0] = '\0';
+	if (f->fd < 0)
+		return f->err ? f->err : UTRACE_ERR(UTRACE_L_FILE, EBADF);
+	err = elf_open_fd(f->fd, &ef);
+	if (err)
+		return utrace_err_as(UTRACE_L_ELF, err);
+	err = elf_section(ef, ".go.buildinfo", &data, &size, &vaddr);
+	if (!err)
+		err = go_buildinfo_version(data, size, out, len);
+	elf_close(ef);
+	if (err == -ENOEXEC)
+		err = -ESRCH;	/* no build info blob in the section */
+	return utrace_err_as(UTRACE_L_ELF, err);
 }
 
 const char *utrace_file_name(const struct tfile *f)
@@ -246,12 +278,19 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to)
 	return 0;
 }
 
-/* Sets in order: return probes first, so that every call whose entry is
- * recorded is also seen to return. */
+/*
+ * Sets in order: return probes first, and the probes on RET instructions
+ * that stand in for them, so that every call whose entry is recorded is
+ * also seen to return (an entry without its return is a stale record that
+ * the next call at the same place would be taken for).
+ */
 static int cmp_req(const void *a, const void *b)
 {
 	const struct probe_req *x = a, *y = b;
+	bool xr = x->ret || x->at_ret, yr = y->ret || y->at_ret;
 
+	if (xr != yr)
+		return xr ? -1 : 1;
 	if (x->ret != y->ret)
 		return x->ret ? -1 : 1;
 	if (x->file != y->file)

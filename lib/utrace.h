@@ -291,6 +291,13 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 const char *utrace_file_name(const struct tfile *f);
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
 bool utrace_file_is_go(const struct tfile *f);
+/*
+ * The Go version @f was built with ("go1.19.8"), from its .go.buildinfo,
+ * into @out. 0, or a layered error: ELF/ESRCH no build info, ELF/ENOTSUP
+ * the pre-1.18 format (pointers, not inline strings), ELF/EINVAL garbled.
+ * A tool needs it where Go's layouts differ between releases.
+ */
+int utrace_file_go_version(struct tfile *f, char *out, size_t len);
 
 /* Number of probes attached so far. */
 size_t utrace_attached(const struct utrace_session *s);

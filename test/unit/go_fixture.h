@@ -93,13 +93,33 @@ static inline int gofile_section(const struct gofile *f, const char *name,
 
 /*
  * The pclntab: its own section, named .data.rel.ro.gopclntab in a PIE
- * linked by Go itself (it holds words the dynamic loader relocates).
+ * linked by Go itself (it holds words the dynamic loader relocates). In a
+ * PIE linked externally GNU ld merged it into .data.rel.ro: there it is the
+ * first 8-byte boundary with a 1.18+ table's header (magic, two zero bytes,
+ * quantum 1, 8-byte pointers); the rest of the section comes with it.
  */
 static inline int gofile_pclntab(const struct gofile *f, struct gosect *s)
 {
-	if (!gofile_section(f, ".gopclntab", s))
+	static const uint8_t head[][8] = {
+		{ 0xf0, 0xff, 0xff, 0xff, 0, 0, 1, 8 },
+		{ 0xf1, 0xff, 0xff, 0xff, 0, 0, 1, 8 },
+	};
+	struct gosect ro;
+
+	if (!gofile_section(f, ".gopclntab", s) ||
+	    !gofile_section(f, ".data.rel.ro.gopclntab", s))
 		return 0;
-	return gofile_section(f, ".data.rel.ro.gopclntab", s);
+	if (gofile_section(f, ".data.rel.ro", &ro))
+		return -1;
+	for (size_t off = 0; ro.size >= 8 && off <= ro.size - 8; off += 8)
+		for (size_t i = 0; i < sizeof(head) / sizeof(head[0]); i++)
+			if (!memcmp(ro.data + off, head[i], 8)) {
+				s->data = ro.data + off;
+				s->size = ro.size - off;
+				s->addr = ro.addr + off;
+				return 0;
+			}
+	return -1;
 }
 
 #endif

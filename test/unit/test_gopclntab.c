@@ -9,7 +9,9 @@
  * (meson passes them when Go is installed), real binaries too: FULL is
  * fixture_go.go built with symbols, STRIPPED the same with -s -w, NM the
  * output of `go tool nm -size FULL`. Both binaries' pclntabs must give the
- * entries nm gives for the FULL one, for every function.
+ * entries nm gives for the FULL one, for every function; and the ELF
+ * reader (lib/elfread.c), which finds the table in the file, must give
+ * the stripped one's functions where nm says they are.
  * Exits 1 if any check failed.
  */
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "elfread.h"
 #include "gopclntab.h"
 #include "go_fixture.h"
 #include "check.h"
@@ -850,6 +853,44 @@ static void check_known(const char *path, const struct nm *nm)
 	gofile_free(&f);
 }
 
+/*
+ * The ELF reader's functions of @path (stripped: from the pclntab it finds
+ * itself, wherever the linker put it) at nm's addresses, with file offsets
+ * that hold the same code as the full binary's.
+ */
+static void check_elf_symbols(const char *path, const struct nm *nm)
+{
+	static const char *const known[][2] = {
+		{ "main.main", "main.main" },
+		{ "net.(*Resolver).lookupIPAddr", "net.(*Resolver).lookupIPAddr" },
+		{ "net.(*Resolver).lookupHost", "net.(*Resolver).lookupHost" },
+		{ "net.(*Resolver).lookupAddr", "net.(*Resolver).lookupAddr" },
+		{ "net.(*DNSError).Error", "net.(*DNSError).Error" },
+	};
+	struct elf_symbols syms;
+	struct elf_file *ef;
+	int err = elf_open(path, &ef);
+
+	CHECK(!err, "%s: elf_open %d", path, err);
+	if (err)
+		return;
+	err = elf_read_symbols(ef, &syms);
+	CHECK(!err, "%s: elf_read_symbols %d", path, err);
+	for (size_t i = 0; !err && i < sizeof(known) / sizeof(known[0]); i++) {
+		const struct elf_sym *e = elf_symbols_find(&syms, known[i][0], ELF_FUNCS);
+		const struct nmsym *s = nm_by_name(nm, known[i][1]);
+		uint64_t off = 0;
+
+		CHECK(e && s && e->vaddr == s->addr && e->size >= s->size &&
+		      !elf_vaddr_offset(ef, e->vaddr, &off) && off == e->offset,
+		      "%s: the ELF reader's %s at %#" PRIx64 ", nm says %#" PRIx64, path,
+		      known[i][0], e ? e->vaddr : 0, s ? s->addr : 0);
+	}
+	if (!err)
+		elf_symbols_free(&syms);
+	elf_close(ef);
+}
+
 static void test_real(const char *full, const char *stripped,
 		      const char *nmfile)
 {
@@ -865,6 +906,8 @@ static void test_real(const char *full, const char *stripped,
 	real_funcs(stripped, &nm, &b);
 	check_known(full, &nm);
 	check_known(stripped, &nm);
+	check_elf_symbols(full, &nm);
+	check_elf_symbols(stripped, &nm);
 	/* -s -w drops symbols, never functions, and moves none */
 	CHECK(a.n == b.n, "%s: %zu functions, %s: %zu", full, a.n, stripped,
 	      b.n);

@@ -820,7 +820,7 @@ def dnslat_soak():
     # every row is one of the loop's calls, exactly as it was made
     row = re.compile(rb'^\{"time":"[^"]+","pid":%d,"tid":%d,"uid":0,"comm":"dnsload",'
                      rb'"function":"getaddrinfo","latency_ms":\d+\.\d{6},"result":"ok",'
-                     rb'"host":"localhost"\}$' % (p.pid, p.pid))
+                     rb'"host":"localhost","error":null,"server":null\}$' % (p.pid, p.pid))
     rows = 0
     with open(outpath, "rb") as f:
         for ln in f:

@@ -25,6 +25,12 @@
 
 /* Without a wakeup, events wait at most this long to be shown. */
 #define POLL_MS 100
+/*
+ * A batch is written out once it is this big, even while the ring buffer
+ * still has more: a producer as fast as the reader would otherwise keep
+ * one batch growing, in memory and in delay.
+ */
+#define BATCH_BYTES (256 * 1024)
 /* Without the exec tracepoint, /proc is looked at this often. */
 #define RESCAN_NS 1000000000ULL
 
@@ -172,6 +178,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		c->stop = true;
 		return -ECANCELED;	/* leave the rest in the buffer */
 	}
+	if (s->out.len >= BATCH_BYTES && !output_flush(s))
+		return -ECANCELED;	/* the reader left: stop here */
 	return 0;
 }
 

@@ -317,7 +317,7 @@ def readline_churn():
     rss0, fds0 = hu.rss_kb(pid), hu.fd_count(pid)
     links0 = sum(k == "link" for k, _ in hu.fd_bpf_ids(pid))
     rss_max = rss0
-    want = {}
+    want = []                   # (pid, line): PIDs wrap (pid_max 32768) on a busy host
     errors = []
     lock = threading.Lock()
     start = time.time()
@@ -335,7 +335,7 @@ def readline_churn():
                     line = "echo churn-%d-%d" % (k, i)
                     sh.type_line(line.encode())
                     with lock:
-                        want[sh.pid] = line
+                        want.append((sh.pid, line))
                 finally:
                     sh.close()
         except Exception as e:      # reported below, in the main thread
@@ -364,10 +364,10 @@ def readline_churn():
           "utrace after churn: stderr %r" % tr.stderr_text())
     rows = json_lines(out)
     mine = [(r["pid"], r["command"]) for r in rows if r["comm"] in ("hwtyped", "hwchurn")]
-    check(sorted(mine) == sorted(want.items()),
+    check(sorted(mine) == sorted(want),
           "rows differ from the %d typed lines: %d rows (each once?), missing %r, extra %r" % (
-              len(want), len(mine), sorted(set(want.items()) - set(mine))[:5],
-              sorted(set(mine) - set(want.items()))[:5]))
+              len(want), len(mine), sorted(set(want) - set(mine))[:5],
+              sorted(set(mine) - set(want))[:5]))
     check(len(want) == CHURN_SHELLS, "only %d shells typed" % len(want))
     others = len(rows) - len(mine)
     check(rss1 - rss0 <= RSS_SLACK_KB and rss_max - rss0 <= 2 * RSS_SLACK_KB,

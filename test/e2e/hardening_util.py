@@ -244,8 +244,17 @@ def rss_kb(pid):
     return 0
 
 
-def fd_count(pid):
-    return len(os.listdir("/proc/%d/fd" % pid))
+def fd_count(pid, samples=10):
+    """The fds @pid holds for good: the fewest over @samples looks 20 ms
+    apart, since a tracer looking at a new process of a busy machine holds
+    its /proc files for a moment."""
+    n = None
+    for i in range(samples):
+        k = len(os.listdir("/proc/%d/fd" % pid))
+        n = k if n is None else min(n, k)
+        if i + 1 < samples:
+            time.sleep(0.02)
+    return n
 
 
 def is_kernel_thread(pid):

@@ -348,9 +348,9 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 	 */
 	if (lk->leader_gone && lk->named)
 		scope = -1;
+	touch(lk, f);
 	if (lk->core_only && !s->core->internal[ti])
 		return;
-	touch(lk, f);
 	err = judge(s, ti, f);
 	if (err) {
 		/* -p: a file that is no target is no error; a broken one is */

@@ -186,6 +186,14 @@ struct utrace_tool {
 	/* Output: TIME, PID and (-U) UID are printed by the core. */
 	int time_width;			/* width of the TIME column */
 	const struct utrace_column *columns;
+	/*
+	 * Optional: for tools whose rows are not the events as they come (a
+	 * command line whose row waits for its command's outcome, sent in a
+	 * later event). Each event goes here instead of being printed; the
+	 * tool prints rows with utrace_emit(), then or later (in finish()).
+	 */
+	void (*event)(struct utrace_session *s, const struct event_hdr *e,
+		      size_t size);
 	/* Optional periodic output; the core calls it every s->interval_ns. */
 	void (*interval)(struct utrace_session *s);
 	/* Optional: after the last event, before detach (summaries). */
@@ -253,6 +261,14 @@ bool utrace_file_is_go(const struct tfile *f);
 
 /* Number of probes attached so far. */
 size_t utrace_attached(const struct utrace_session *s);
+
+/*
+ * Print one row: event @e of @size bytes (or a record of the tool's own
+ * that starts with a struct event_hdr), through the columns. Counts
+ * towards -c; once -c is reached, further rows are not printed.
+ */
+void utrace_emit(struct utrace_session *s, const struct event_hdr *e,
+		 size_t size);
 
 /* Set a `const volatile` global of the BPF object before load. */
 int utrace_set_rodata(struct utrace_session *s, const char *name,

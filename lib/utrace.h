@@ -167,6 +167,12 @@ struct utrace_tool {
 
 	/* The embedded BPF object: the skeleton's NAME__elf_bytes(). */
 	const void *(*bpf_elf)(size_t *size);
+	/*
+	 * The largest record its programs send, in bytes: a --buffer too
+	 * small to hold one is refused, not left to fail at the first long
+	 * event. 0: records are small (the 4K minimum holds them).
+	 */
+	size_t max_record;
 
 	/* Targets; tools with targets made from arguments add them instead. */
 	const struct utrace_target *targets;	/* NULL-terminated by .what */

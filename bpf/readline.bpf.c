@@ -29,6 +29,21 @@
 #include "readline.h"
 
 const volatile bool with_status = false;
+/*
+ * -s: zsh binaries named. Their zle.so is one file for every zsh of the
+ * same install, so its lines count only in processes that run one of
+ * them: zsh_exes holds their inode numbers. Not the device: stat() and
+ * the superblock disagree on it on btrfs subvolumes; another file with
+ * the same inode number on another file system is the (rare) cost.
+ */
+const volatile bool zle_exe_only = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, __u64);
+	__type(value, __u8);
+} zsh_exes SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -77,10 +92,32 @@ struct {
 	__type(value, struct line_buf);
 } line_bufs SEC(".maps");
 
-/* Kernel type read with CO-RE: only what is used. */
+/* Kernel types read with CO-RE: only what is used. */
+struct inode {
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct mm_struct {
+	struct file *exe_file;
+} __attribute__((preserve_access_index));
+
 struct task_struct {
 	int exit_code;
+	struct mm_struct *mm;
 } __attribute__((preserve_access_index));
+
+/* Does this process run one of the zsh binaries named with -s? */
+static __always_inline bool zsh_exe_named(void)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	__u64 ino = BPF_CORE_READ(t, mm, exe_file, f_inode, i_ino);
+
+	return bpf_map_lookup_elem(&zsh_exes, &ino) != NULL;
+}
 
 static __always_inline const struct readline_file *file_of(void *ctx)
 {
@@ -290,7 +327,7 @@ int BPF_KRETPROBE(zle_line, const char *line)
 		return 0;
 	r = *p;
 	bpf_map_delete_elem(&reading, &id);
-	if (!line || r.skip)
+	if (!line || r.skip || (zle_exe_only && !zsh_exe_named()))
 		return 0;
 	if (r.cont)
 		flags |= READLINE_CONT;

@@ -16,8 +16,10 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "elfread.h"
@@ -154,6 +156,22 @@ static bool no_symbol(int err)
 	return utrace_err_layer(err) == UTRACE_L_ELF && utrace_err_errno(err) == ESRCH;
 }
 
+/* Lines of the zle.so of -s zsh binaries: only where one of them runs. */
+static int name_zsh_exe(struct utrace_session *s, const char *path)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "zsh_exes");
+	uint8_t one = 1;
+	uint64_t ino;
+	struct stat st;
+
+	if (stat(path, &st))
+		return UTRACE_ERR(UTRACE_L_FILE, errno);
+	ino = st.st_ino;
+	if (!m || bpf_map_update_elem(bpf_map__fd(m), &ino, &one, BPF_ANY))
+		return UTRACE_ERR(UTRACE_L_KERNEL, errno ? errno : EINVAL);
+	return 0;
+}
+
 /* A zsh binary, and the zle.so it loads. */
 static int trace_zsh(struct utrace_session *s, const char *path)
 {
@@ -161,6 +179,8 @@ static int trace_zsh(struct utrace_session *s, const char *path)
 	char zle[PATH_MAX];
 	int err = utrace_trace_path(s, &targets[ZSH], path);
 
+	if (!err)
+		err = name_zsh_exe(s, path);
 	if (err)
 		return err;
 	if (rl_zle_of(path, zle, sizeof(zle))) {
@@ -238,8 +258,11 @@ static int rl_configure(struct utrace_session *s)
 	struct readline *rl = s->priv;
 	static const char *const status_only[] = { "shell_exit", "shell_exec" };
 
-	if (utrace_set_rodata(s, "with_status", &rl->status, sizeof(rl->status))) {
-		utrace_error(s, "BPF object lacks with_status");
+	bool named = rl->npaths > 0;
+
+	if (utrace_set_rodata(s, "with_status", &rl->status, sizeof(rl->status)) ||
+	    utrace_set_rodata(s, "zle_exe_only", &named, sizeof(named))) {
+		utrace_error(s, "BPF object lacks its settings");
 		return UTRACE_EXIT_ERROR;
 	}
 	/* without -S, no program runs at every exit and exec of the machine */

@@ -262,6 +262,12 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 
 /* The file's name for messages, its symbols (read once), Go or not. */
 const char *utrace_file_name(const struct tfile *f);
+/*
+ * Its inode number: what a BPF program finds as the executable of the
+ * current task (mm->exe_file->f_inode->i_ino), where probes carry no
+ * cookie to say which file they are on.
+ */
+uint64_t utrace_file_ino(const struct tfile *f);
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
 bool utrace_file_is_go(const struct tfile *f);
 

@@ -15,8 +15,13 @@
  * over with a last call of zlegetline(NULL, NULL) once the line is done,
  * after Enter: zle_line is a return probe there. zle_read keeps
  * zleread()'s context (PS1, PS2, select, vared) for it. zsh_prompt, on
- * zleentry() in the zsh binary, reads $? (lastval) when a new command's
- * line is about to be read.
+ * zleentry() in the zsh binary, learns where the binary is loaded and
+ * reads $? (lastval) when a new command's line is about to be read.
+ *
+ * What a program knows of a shell's binary is found by the inode of the
+ * process's executable (shell_exes), not by an attach cookie: probes
+ * attached as perf events by ioctl (bpf(BPF_LINK_CREATE) denied, kernels
+ * before 5.15) carry none.
  *
  * -S: shells with a command in progress are in `running`; its end is the
  * next prompt, the shell's exit or its exec() (tracepoints).
@@ -30,27 +35,35 @@
 
 const volatile bool with_status = false;
 /*
- * -s: zsh binaries named. Their zle.so is one file for every zsh of the
- * same install, so its lines count only in processes that run one of
- * them: zsh_exes holds their inode numbers. Not the device: stat() and
- * the superblock disagree on it on btrfs subvolumes; another file with
- * the same inode number on another file system is the (rare) cost.
+ * -s: the zle.so of a zsh named is one file for every zsh of the same
+ * install; its lines count only in a process that runs a zsh named (one
+ * in shell_exes: with -s, only the binaries named are).
  */
 const volatile bool zle_exe_only = false;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 64);
-	__type(key, __u64);
-	__type(value, __u8);
-} zsh_exes SEC(".maps");
+	__uint(max_entries, READLINE_MAX_FILES);
+	__type(key, __u64);		/* inode number */
+	__type(value, struct readline_file);
+} shell_exes SEC(".maps");
+
+/*
+ * A zsh's load bias, learnt at zleentry(), for zle.so's probes; with the
+ * address space it holds for, so a process that reuses the PID of one
+ * gone is not read at another's addresses.
+ */
+struct load_bias {
+	__u64 bias;
+	__u64 mm;
+};
 
 struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, READLINE_MAX_FILES);
-	__type(key, __u32);
-	__type(value, struct readline_file);
-} shell_files SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);		/* tgid */
+	__type(value, struct load_bias);
+} zsh_bias SEC(".maps");
 
 /* What an entry probe learnt about the line being read, per thread. */
 struct reading {
@@ -110,27 +123,26 @@ struct task_struct {
 	struct mm_struct *mm;
 } __attribute__((preserve_access_index));
 
-/* Does this process run one of the zsh binaries named with -s? */
-static __always_inline bool zsh_exe_named(void)
+static __always_inline __u64 current_mm(void)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	return (__u64)BPF_CORE_READ(t, mm);
+}
+
+/* The shell binary this process runs, or NULL: not one traced. */
+static __always_inline const struct readline_file *this_shell(void)
 {
 	struct task_struct *t = (void *)bpf_get_current_task();
 	__u64 ino = BPF_CORE_READ(t, mm, exe_file, f_inode, i_ino);
 
-	return bpf_map_lookup_elem(&zsh_exes, &ino) != NULL;
+	return bpf_map_lookup_elem(&shell_exes, &ino);
 }
 
-static __always_inline const struct readline_file *file_of(void *ctx)
+/* The shell's variable at link-time address @vaddr, with load bias @bias. */
+static __always_inline bool read_var(__u64 bias, __u64 vaddr, __u32 size, __s64 *v)
 {
-	__u32 slot = (__u32)bpf_get_attach_cookie(ctx);
-
-	return slot ? bpf_map_lookup_elem(&shell_files, &slot) : NULL;
-}
-
-/* The traced program's variable at link-time address @vaddr (entry probes). */
-static __always_inline bool read_var(struct pt_regs *ctx, const struct readline_file *f,
-				     __u64 vaddr, __u32 size, __s64 *v)
-{
-	const void *addr = (const void *)(PT_REGS_IP(ctx) - f->func + vaddr);
+	const void *addr = (const void *)(bias + vaddr);
 	__s32 v32;
 
 	if (!vaddr)
@@ -211,20 +223,21 @@ static __always_inline bool take_reading(struct reading *out)
 SEC("uprobe")
 int bash_prompt(struct pt_regs *ctx)
 {
-	const struct readline_file *f = file_of(ctx);
-	__u64 id = bpf_get_current_pid_tgid();
+	const struct readline_file *f = this_shell();
+	__u64 id = bpf_get_current_pid_tgid(), bias;
 	struct reading r = {};
 	__s64 v;
 
-	if (!f || !utrace_traced())
+	if (!f || f->shell != READLINE_BASH || !utrace_traced())
 		return 0;
-	if (read_var(ctx, f, f->in_builtin, 4, &v) && v)
+	bias = PT_REGS_IP(ctx) - f->func;
+	if (read_var(bias, f->in_builtin, 4, &v) && v)
 		r.skip = 1;	/* read -e: an answer, not a command */
-	if (read_var(ctx, f, f->line_count, 4, &v) && v > 0)
+	if (read_var(bias, f->line_count, 4, &v) && v > 0)
 		r.cont = 1;	/* the parser wants more of this command */
 	bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
 	if (with_status && !r.skip && !r.cont &&
-	    read_var(ctx, f, f->status, f->status_size, &v))
+	    read_var(bias, f->status, f->status_size, &v))
 		command_done(READLINE_PROMPT, v);
 	return 0;
 }
@@ -235,7 +248,7 @@ int BPF_KRETPROBE(line_returned, const char *line)
 	__u64 ts = bpf_ktime_get_boot_ns();
 	const struct readline_file *f;
 	struct reading r = {};
-	__u32 flags = 0;
+	__u32 flags = 0, shell = READLINE_LIB;
 
 	if (!utrace_traced())
 		return 0;
@@ -243,12 +256,15 @@ int BPF_KRETPROBE(line_returned, const char *line)
 	take_reading(&r);
 	if (!line || r.skip)
 		return 0;	/* EOF (Ctrl-D), or read -e */
-	f = file_of(ctx);
+	f = this_shell();
+	if (f && f->shell == READLINE_BASH) {
+		shell = READLINE_BASH;
+		if (with_status && f->status)
+			flags |= READLINE_STATUS;
+	}
 	if (r.cont)
 		flags |= READLINE_CONT;
-	if (with_status && f && f->status)
-		flags |= READLINE_STATUS;
-	send_line(line, READLINE_BASH_CAP, f ? f->shell : READLINE_LIB, flags, ts);
+	send_line(line, READLINE_BASH_CAP, shell, flags, ts);
 	return 0;
 }
 
@@ -259,13 +275,20 @@ SEC("uprobe")
 int zsh_prompt(struct pt_regs *ctx)
 {
 	const struct readline_file *f;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct load_bias lb;
 	__s64 v;
 
-	if (!with_status || PT_REGS_PARM1(ctx) != ZLE_CMD_READ ||
-	    PT_REGS_PARM5(ctx) != ZLCON_LINE_START || !utrace_traced())
+	if (PT_REGS_PARM1(ctx) != ZLE_CMD_READ || !utrace_traced())
 		return 0;
-	f = file_of(ctx);
-	if (f && read_var(ctx, f, f->status, f->status_size, &v))
+	f = this_shell();
+	if (!f || f->shell != READLINE_ZSH)
+		return 0;
+	lb.bias = PT_REGS_IP(ctx) - f->func;
+	lb.mm = current_mm();
+	bpf_map_update_elem(&zsh_bias, &tgid, &lb, BPF_ANY);
+	if (with_status && PT_REGS_PARM5(ctx) == ZLCON_LINE_START &&
+	    read_var(lb.bias, f->status, f->status_size, &v))
 		command_done(READLINE_PROMPT, v);
 	return 0;
 }
@@ -288,20 +311,27 @@ int zle_read(struct pt_regs *ctx)
 
 /*
  * zlegetline(ll, cs): zleread() calls it with NULL, NULL for the line it
- * returns, once zlereadflags is 0 again; with the flags still set it is
- * the line of an aborted read (Ctrl-C), and with pointers a widget's.
+ * returns, once zleactive is 0 again; with zleactive still set it is the
+ * line of an aborted read (Ctrl-C), and with pointers a widget's. Where
+ * zleactive cannot be read (the zsh has not been seen at zleentry since
+ * tracing began), the line is taken.
  */
 SEC("uprobe")
 int zle_getline(struct pt_regs *ctx)
 {
-	const struct readline_file *f = file_of(ctx);
+	const struct readline_file *f;
 	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
 	struct reading *r, fresh = {};
-	__s64 flags;
+	struct load_bias *lb;
+	__s64 active;
 
-	if (PT_REGS_PARM1(ctx) || PT_REGS_PARM2(ctx) || !f || !utrace_traced())
+	if (PT_REGS_PARM1(ctx) || PT_REGS_PARM2(ctx) || !utrace_traced())
 		return 0;
-	if (!read_var(ctx, f, f->read_flags, 4, &flags) || flags)
+	f = this_shell();
+	lb = bpf_map_lookup_elem(&zsh_bias, &tgid);
+	if (f && lb && lb->mm == current_mm() &&
+	    read_var(lb->bias, f->zle_active, 4, &active) && active)
 		return 0;
 	r = bpf_map_lookup_elem(&reading, &id);
 	if (r) {
@@ -327,7 +357,7 @@ int BPF_KRETPROBE(zle_line, const char *line)
 		return 0;
 	r = *p;
 	bpf_map_delete_elem(&reading, &id);
-	if (!line || r.skip || (zle_exe_only && !zsh_exe_named()))
+	if (!line || r.skip || (zle_exe_only && !this_shell()))
 		return 0;
 	if (r.cont)
 		flags |= READLINE_CONT;

@@ -51,17 +51,19 @@ struct readline_done {
 };
 
 /*
- * Per traced file (the attach cookie is its slot in shell_files): the
+ * Per shell executable, in the BPF map shell_exes keyed by its inode
+ * (probes carry no cookie: ioctl-attached perf events cannot): the
  * link-time addresses (st_value) of the function probed at entry and of
- * the variables read there, 0 where the file has none. A variable is at
- * PT_REGS_IP - func + its address, whatever the load address.
+ * the variables read, 0 where the file has none. A variable is at
+ * PT_REGS_IP - func + its address in that function's entry probe,
+ * whatever the load address.
  */
 struct readline_file {
-	__u64 func;
+	__u64 func;		/* bash readline(), zsh zleentry() */
 	__u64 status;		/* $?: bash last_command_exit_value, zsh lastval */
 	__u64 line_count;	/* bash current_command_line_count: > 0 at PS2 */
 	__u64 in_builtin;	/* bash executing_builtin: read -e */
-	__u64 read_flags;	/* zle.so zlereadflags: 0 once zleread is done */
+	__u64 zle_active;	/* zsh zleactive: 0 once zleread() is done */
 	__u32 status_size;	/* 4 or 8 bytes */
 	__u32 shell;
 };

@@ -16,10 +16,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "elfread.h"
@@ -32,7 +30,7 @@
 static const char *const bash_vars[] = { "last_command_exit_value", NULL };
 static const char *const readline_funcs[] = { "readline_internal_teardown", "readline", NULL };
 static const char *const zsh_syms[] = { "zleentry", "lastval", NULL };
-static const char *const zle_syms[] = { "zleread", "zlegetline", "zlereadflags", NULL };
+static const char *const zle_syms[] = { "zleread", "zlegetline", NULL };
 static const char *const libreadline_names[] = { "libreadline.so*", NULL };
 static const char *const zle_names[] = { "zle.so", NULL };
 static const char *const bash_hosts[] = { "/bin/bash", NULL };
@@ -156,22 +154,6 @@ static bool no_symbol(int err)
 	return utrace_err_layer(err) == UTRACE_L_ELF && utrace_err_errno(err) == ESRCH;
 }
 
-/* Lines of the zle.so of -s zsh binaries: only where one of them runs. */
-static int name_zsh_exe(struct utrace_session *s, const char *path)
-{
-	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "zsh_exes");
-	uint8_t one = 1;
-	uint64_t ino;
-	struct stat st;
-
-	if (stat(path, &st))
-		return UTRACE_ERR(UTRACE_L_FILE, errno);
-	ino = st.st_ino;
-	if (!m || bpf_map_update_elem(bpf_map__fd(m), &ino, &one, BPF_ANY))
-		return UTRACE_ERR(UTRACE_L_KERNEL, errno ? errno : EINVAL);
-	return 0;
-}
-
 /* A zsh binary, and the zle.so it loads. */
 static int trace_zsh(struct utrace_session *s, const char *path)
 {
@@ -179,8 +161,6 @@ static int trace_zsh(struct utrace_session *s, const char *path)
 	char zle[PATH_MAX];
 	int err = utrace_trace_path(s, &targets[ZSH], path);
 
-	if (!err)
-		err = name_zsh_exe(s, path);
 	if (err)
 		return err;
 	if (rl_zle_of(path, zle, sizeof(zle))) {

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Where utrace readline's probes go, file by file (the targets' attach()
- * callbacks), and what each file tells its programs: the addresses of
- * the shell's own variables, in the BPF map shell_files at the slot the
- * probes carry as their cookie (bpf/readline.h).
+ * callbacks), and what a shell binary tells the programs: the addresses
+ * of its own variables, in the BPF map shell_exes under its inode number
+ * (bpf/readline.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -37,26 +37,17 @@ static uint64_t var(const struct elf_symbols *syms, const char *name, uint32_t *
 }
 
 /*
- * The slot of file @f, given what it holds (@v) the first time: 0 when
- * the map is full or cannot be written (then the programs read nothing:
- * lines are shown, without their status).
+ * Tell the programs where shell binary @f keeps its variables (@v). False
+ * when the map is full or cannot be written: its lines are shown then,
+ * without their status.
  */
-static uint32_t file_slot(struct utrace_session *s, const struct tfile *f,
-			  const struct readline_file *v)
+static bool know_shell(struct utrace_session *s, const struct tfile *f,
+		       const struct readline_file *v)
 {
-	struct readline *rl = s->priv;
-	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "shell_files");
-	uint32_t slot;
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "shell_exes");
+	uint64_t ino = utrace_file_ino(f);
 
-	for (int i = 0; i < rl->nslots; i++)
-		if (rl->slots[i].file == f)
-			return rl->slots[i].slot;
-	slot = (uint32_t)rl->nslots + 1;	/* 0 is "none" */
-	if (!m || slot >= READLINE_MAX_FILES ||
-	    bpf_map_update_elem(bpf_map__fd(m), &slot, v, BPF_ANY))
-		return 0;
-	rl->slots[rl->nslots++] = (struct rl_slot){ f, slot };
-	return slot;
+	return m && !bpf_map_update_elem(bpf_map__fd(m), &ino, v, BPF_ANY);
 }
 
 static const struct elf_symbols *symbols(struct tfile *f, int *err)
@@ -82,7 +73,6 @@ int rl_attach_bash(struct utrace_session *s, const struct utrace_target *t,
 	const struct elf_symbols *syms;
 	const struct elf_sym *line, *entry;
 	struct readline_file v = { .shell = READLINE_BASH };
-	uint32_t slot = 0;
 	int err;
 
 	(void)t;
@@ -96,11 +86,11 @@ int rl_attach_bash(struct utrace_session *s, const struct utrace_target *t,
 		v.status = var(syms, "last_command_exit_value", &v.status_size);
 		v.line_count = var(syms, "current_command_line_count", NULL);
 		v.in_builtin = var(syms, "executing_builtin", NULL);
-		slot = file_slot(s, f, &v);
 	}
-	if (slot && (err = utrace_probe(s, f, pid, "bash_prompt", 0, entry->offset, slot)))
+	if (entry && know_shell(s, f, &v) &&
+	    (err = utrace_probe(s, f, pid, "bash_prompt", 0, entry->offset, 0)))
 		return err;
-	return utrace_probe(s, f, pid, "line_returned", UTRACE_RETURN, line->offset, slot);
+	return utrace_probe(s, f, pid, "line_returned", UTRACE_RETURN, line->offset, 0);
 }
 
 /* libreadline.so: lines only, no shell's variables to read. */
@@ -119,30 +109,26 @@ int rl_attach_lib(struct utrace_session *s, const struct utrace_target *t,
 	return utrace_probe(s, f, pid, "line_returned", UTRACE_RETURN, line->offset, 0);
 }
 
-/* The zsh binary: its $? at each new prompt, for -S only. */
+/* The zsh binary: where it is loaded, and its $? at each new prompt. */
 int rl_attach_zsh(struct utrace_session *s, const struct utrace_target *t,
 		  struct tfile *f, pid_t pid)
 {
-	struct readline *rl = s->priv;
 	const struct elf_symbols *syms;
 	const struct elf_sym *entry;
 	struct readline_file v = { .shell = READLINE_ZSH };
-	uint32_t slot;
 	int err;
 
 	(void)t;
-	if (!rl->status)
-		return 0;
 	if (!(syms = symbols(f, &err)))
 		return err;
 	if (!(entry = func(syms, "zleentry")))
 		return UTRACE_ERR(UTRACE_L_ELF, ESRCH);
 	v.func = entry->vaddr;
 	v.status = var(syms, "lastval", &v.status_size);
-	slot = file_slot(s, f, &v);
-	if (!slot)
+	v.zle_active = var(syms, "zleactive", NULL);
+	if (!know_shell(s, f, &v))
 		return 0;	/* lines without their status */
-	return utrace_probe(s, f, pid, "zsh_prompt", 0, entry->offset, slot);
+	return utrace_probe(s, f, pid, "zsh_prompt", 0, entry->offset, 0);
 }
 
 /* zsh's line editor, the module zle.so: its lines. */
@@ -151,8 +137,6 @@ int rl_attach_zle(struct utrace_session *s, const struct utrace_target *t,
 {
 	const struct elf_symbols *syms;
 	const struct elf_sym *read, *get;
-	struct readline_file v = { .shell = READLINE_ZSH };
-	uint32_t slot;
 	int err;
 
 	(void)t;
@@ -162,17 +146,10 @@ int rl_attach_zle(struct utrace_session *s, const struct utrace_target *t,
 	get = func(syms, "zlegetline");
 	if (!read || !get)
 		return UTRACE_ERR(UTRACE_L_ELF, ESRCH);
-	v.func = get->vaddr;
-	v.read_flags = var(syms, "zlereadflags", NULL);
-	if (!v.read_flags)
-		return UTRACE_ERR(UTRACE_L_ELF, ESRCH);
-	/* without its slot, zle_getline cannot tell the line from others */
-	if (!(slot = file_slot(s, f, &v)))
-		return UTRACE_ERR(UTRACE_L_NONE, ENOSPC);
 	if ((err = utrace_probe(s, f, pid, "zle_read", 0, read->offset, 0)) ||
-	    (err = utrace_probe(s, f, pid, "zle_getline", 0, get->offset, slot)))
+	    (err = utrace_probe(s, f, pid, "zle_getline", 0, get->offset, 0)))
 		return err;
-	return utrace_probe(s, f, pid, "zle_line", UTRACE_RETURN, get->offset, slot);
+	return utrace_probe(s, f, pid, "zle_line", UTRACE_RETURN, get->offset, 0);
 }
 
 /* ---- the zle.so of a zsh binary ---- */

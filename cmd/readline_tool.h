@@ -50,14 +50,6 @@ struct rl_shell {
 	bool cut;		/* -c: lines of this command were not taken */
 };
 
-struct tfile;
-
-/* A traced file's slot in the BPF map shell_files (the probes' cookie). */
-struct rl_slot {
-	const struct tfile *file;
-	uint32_t slot;
-};
-
 struct readline {
 	const char *paths[RL_MAX_PATHS];	/* -s */
 	int npaths;
@@ -67,9 +59,6 @@ struct readline {
 	struct utrace_target zle;
 	char zle_host[PATH_MAX];
 	const char *zle_hosts[2];
-
-	struct rl_slot slots[READLINE_MAX_FILES];
-	int nslots;
 
 	/* -S: the lines waiting for their outcome, per shell */
 	struct rl_shell *shells;

@@ -156,8 +156,12 @@ static void on_line(struct utrace_session *s, const struct readline_line *e,
 	rl->taken++;
 	if (rl->status && (e->hdr.flags & READLINE_STATUS) && hold(s, &row))
 		return;
-	if (rl->status)
+	if (rl->status) {
+		/* not kept (no room): what waits goes on in this line */
+		if (sh)
+			flush_unknown(s, sh, RL_END_CONTINUED);
 		row.end = RL_END_UNKNOWN;
+	}
 	utrace_emit(s, &row.hdr, sizeof(row));
 }
 

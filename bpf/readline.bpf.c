@@ -205,7 +205,7 @@ static __always_inline void send_line(const char *line, __u32 cap, __u32 shell,
 	}
 }
 
-/* What the entry probe of this thread's read said, taken (NULL: nothing). */
+/* Take what the entry probe of this thread's read said; false: nothing. */
 static __always_inline bool take_reading(struct reading *out)
 {
 	__u64 id = bpf_get_current_pid_tgid();

@@ -1,74 +1,390 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * utrace readline: one event per line an interactive bash read.
+ * utrace readline: one event per command line an interactive shell read,
+ * and with -S one more for what became of the command.
  *
- * The core attaches line_returned as a return probe on
- * readline_internal_teardown() where the binary has it (it runs after Enter
- * and returns the line, so a shell already waiting at its prompt when the
- * probe appears is still caught), or on readline() otherwise.
+ * bash: line_returned is a return probe on readline_internal_teardown()
+ * (or readline()), which runs after Enter and returns the line, so a shell
+ * already waiting at its prompt when the probe appears is still caught.
+ * bash_prompt, on readline()'s entry, tells a command's first line from
+ * the lines that continue it (PS2) and from `read -e` (not a command),
+ * and at a new prompt reads $? for the line before.
+ *
+ * zsh: zle is the module zle.so. zleread() returns the line, but a return
+ * probe placed while it waits would miss that line; zleread() hands it
+ * over with a last call of zlegetline(NULL, NULL) once the line is done,
+ * after Enter: zle_line is a return probe there. zle_read keeps
+ * zleread()'s context (PS1, PS2, select, vared) for it. zsh_prompt, on
+ * zleentry() in the zsh binary, learns where the binary is loaded and
+ * reads $? (lastval) when a new command's line is about to be read.
+ *
+ * What a program knows of a shell's binary is found by the inode of the
+ * process's executable (shell_exes), not by an attach cookie: probes
+ * attached as perf events by ioctl (bpf(BPF_LINK_CREATE) denied, kernels
+ * before 5.15) carry none.
+ *
+ * -S: shells with a command in progress are in `running`; its end is the
+ * next prompt, the shell's exit or its exec() (tracepoints).
  */
 #include <stdbool.h>
+
+#include <bpf/bpf_core_read.h>
 
 #include "common.bpf.h"
 #include "readline.h"
 
-#define SHORT_SIZE (sizeof(struct readline_event) + READLINE_SHORT + 1)
-#define FULL_SIZE (sizeof(struct readline_event) + READLINE_MAX + 1)
+const volatile bool with_status = false;
+/*
+ * -s: the zle.so of a zsh named is one file for every zsh of the same
+ * install; its lines count only in a process that runs a zsh named (one
+ * in shell_exes: with -s, only the binaries named are).
+ */
+const volatile bool zle_exe_only = false;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, READLINE_MAX_FILES);
+	__type(key, __u64);		/* inode number */
+	__type(value, struct readline_file);
+} shell_exes SEC(".maps");
 
 /*
- * Read the line into a record of @cap bytes of text. Returns the record,
- * or NULL when there is nothing to send or (with @retry) when the line did
- * not fit and the caller should try again with a bigger record.
+ * A zsh's load bias, learnt at zleentry(), for zle.so's probes; with the
+ * address space it holds for, so a process that reuses the PID of one
+ * gone is not read at another's addresses.
  */
-static __always_inline struct readline_event *
-read_line(const char *line, __u64 size, __u32 cap, bool *retry)
-{
-	struct readline_event *e = utrace_reserve(size);
-	long n;
-	char next;
+struct load_bias {
+	__u64 bias;
+	__u64 mm;
+};
 
-	*retry = false;
-	if (!e)
-		return NULL;
-	n = bpf_probe_read_user_str(e->line, cap + 1, line);
-	if (n <= 1) {
-		/* empty line, or unreadable memory: nothing to show */
-		bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-		return NULL;
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u32);		/* tgid */
+	__type(value, struct load_bias);
+} zsh_bias SEC(".maps");
+
+/* What an entry probe learnt about the line being read, per thread. */
+struct reading {
+	__u8 skip;		/* not a command line (read -e, select, vared) */
+	__u8 cont;		/* continues a command */
+	__u8 zle_done;		/* zlegetline() is zleread()'s last call */
+};
+
+/* LRU: a thread that dies while reading leaves nothing for long. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct reading);
+} reading SEC(".maps");
+
+/* -S: shells whose last line's command is still running (tgid). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} running SEC(".maps");
+
+/* A struct readline_line is built here, then sent as long as it is. */
+struct line_buf {
+	struct event_hdr hdr;
+	__u32 len;
+	__u32 shell;
+	char text[READLINE_ZSH_CAP + 1];
+};
+_Static_assert(__builtin_offsetof(struct line_buf, text) == sizeof(struct readline_line),
+	       "line_buf is laid out as struct readline_line");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct line_buf);
+} line_bufs SEC(".maps");
+
+/* Kernel types read with CO-RE: only what is used. */
+struct inode {
+	unsigned long i_ino;
+} __attribute__((preserve_access_index));
+
+struct file {
+	struct inode *f_inode;
+} __attribute__((preserve_access_index));
+
+struct mm_struct {
+	struct file *exe_file;
+} __attribute__((preserve_access_index));
+
+struct task_struct {
+	int exit_code;
+	struct mm_struct *mm;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 current_mm(void)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+
+	return (__u64)BPF_CORE_READ(t, mm);
+}
+
+/* The shell binary this process runs, or NULL: not one traced. */
+static __always_inline const struct readline_file *this_shell(void)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	__u64 ino = BPF_CORE_READ(t, mm, exe_file, f_inode, i_ino);
+
+	return bpf_map_lookup_elem(&shell_exes, &ino);
+}
+
+/* The shell's variable at link-time address @vaddr, with load bias @bias. */
+static __always_inline bool read_var(__u64 bias, __u64 vaddr, __u32 size, __s64 *v)
+{
+	const void *addr = (const void *)(bias + vaddr);
+	__s32 v32;
+
+	if (!vaddr)
+		return false;
+	if (size == 8)
+		return !bpf_probe_read_user(v, 8, addr);
+	if (bpf_probe_read_user(&v32, 4, addr))
+		return false;
+	*v = v32;
+	return true;
+}
+
+/* -S: the command of this shell's last lines ended (how, status). */
+static __always_inline void command_done(__u32 how, __s64 status)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct readline_done *d;
+
+	if (!bpf_map_lookup_elem(&running, &tgid))
+		return;
+	bpf_map_delete_elem(&running, &tgid);
+	d = utrace_reserve(sizeof(*d));
+	if (!d)
+		return;
+	utrace_fill_hdr(&d->hdr, bpf_ktime_get_boot_ns());
+	d->hdr.flags = READLINE_DONE;
+	d->how = how;
+	d->pad = 0;
+	d->status = status;
+	utrace_submit(d);
+}
+
+/*
+ * Send the line at @line, at most @cap bytes of it (the reader cuts it to
+ * READLINE_MAX; readline.h). Empty lines are not sent.
+ */
+static __always_inline void send_line(const char *line, __u32 cap, __u32 shell,
+				       __u32 flags, __u64 ts)
+{
+	__u32 zero = 0, tgid;
+	struct line_buf *b = bpf_map_lookup_elem(&line_bufs, &zero);
+	__u8 one = 1;
+	long n;
+
+	if (!b)
+		return;
+	n = bpf_probe_read_user_str(b->text, cap + 1, line);
+	if (n <= 1 || n > cap + 1)
+		return;		/* empty, or unreadable memory */
+	if (shell == READLINE_ZSH && n == 2 && b->text[0] == '\n')
+		return;		/* zsh's empty line */
+	utrace_fill_hdr(&b->hdr, ts);
+	b->hdr.flags = flags;
+	b->len = n - 1;
+	b->shell = shell;
+	utrace_output(b, sizeof(struct readline_line) + (__u32)(n - 1));
+	if (flags & READLINE_STATUS) {
+		tgid = bpf_get_current_pid_tgid() >> 32;
+		bpf_map_update_elem(&running, &tgid, &one, BPF_ANY);
 	}
-	e->len = n - 1;
-	e->hdr.flags = 0;
-	/* A full record means the line may go on: look at the byte after. */
-	if (n == cap + 1 &&
-	    bpf_probe_read_user(&next, 1, line + cap) == 0 && next) {
-		if (cap < READLINE_MAX) {
-			bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
-			*retry = true;
-			return NULL;
-		}
-		e->hdr.flags = READLINE_TRUNCATED;
-	}
-	return e;
+}
+
+/* Take what the entry probe of this thread's read said; false: nothing. */
+static __always_inline bool take_reading(struct reading *out)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct reading *r = bpf_map_lookup_elem(&reading, &id);
+
+	if (!r)
+		return false;
+	*out = *r;
+	bpf_map_delete_elem(&reading, &id);
+	return true;
+}
+
+/* ---- bash, and other programs using readline ---- */
+
+SEC("uprobe")
+int bash_prompt(struct pt_regs *ctx)
+{
+	const struct readline_file *f = this_shell();
+	__u64 id = bpf_get_current_pid_tgid(), bias;
+	struct reading r = {};
+	__s64 v;
+
+	if (!f || f->shell != READLINE_BASH || !utrace_traced())
+		return 0;
+	bias = PT_REGS_IP(ctx) - f->func;
+	if (read_var(bias, f->in_builtin, 4, &v) && v)
+		r.skip = 1;	/* read -e: an answer, not a command */
+	if (read_var(bias, f->line_count, 4, &v) && v > 0)
+		r.cont = 1;	/* the parser wants more of this command */
+	bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+	if (with_status && !r.skip && !r.cont &&
+	    read_var(bias, f->status, f->status_size, &v))
+		command_done(READLINE_PROMPT, v);
+	return 0;
 }
 
 SEC("uretprobe")
 int BPF_KRETPROBE(line_returned, const char *line)
 {
 	__u64 ts = bpf_ktime_get_boot_ns();
-	struct readline_event *e;
-	__u32 flags;
-	bool retry;
+	const struct readline_file *f;
+	struct reading r = {};
+	__u32 flags = 0, shell = READLINE_LIB;
 
-	if (!line || !utrace_traced())
-		return 0;	/* EOF (Ctrl-D), or not a -p process */
-	e = read_line(line, SHORT_SIZE, READLINE_SHORT, &retry);
-	if (!e && retry)
-		e = read_line(line, FULL_SIZE, READLINE_MAX, &retry);
-	if (!e)
+	if (!utrace_traced())
 		return 0;
-	flags = e->hdr.flags;
-	utrace_fill_hdr(&e->hdr, ts);
-	e->hdr.flags = flags;
-	utrace_submit(e);
+	/* no entry seen: the shell was waiting when tracing began */
+	take_reading(&r);
+	if (!line || r.skip)
+		return 0;	/* EOF (Ctrl-D), or read -e */
+	f = this_shell();
+	if (f && f->shell == READLINE_BASH) {
+		shell = READLINE_BASH;
+		if (with_status && f->status)
+			flags |= READLINE_STATUS;
+	}
+	if (r.cont)
+		flags |= READLINE_CONT;
+	send_line(line, READLINE_BASH_CAP, shell, flags, ts);
+	return 0;
+}
+
+/* ---- zsh ---- */
+
+/* zleentry(ZLE_CMD_READ, lp, rp, flags, context): a line is to be read. */
+SEC("uprobe")
+int zsh_prompt(struct pt_regs *ctx)
+{
+	const struct readline_file *f;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct load_bias lb;
+	__s64 v;
+
+	if (PT_REGS_PARM1(ctx) != ZLE_CMD_READ || !utrace_traced())
+		return 0;
+	f = this_shell();
+	if (!f || f->shell != READLINE_ZSH)
+		return 0;
+	lb.bias = PT_REGS_IP(ctx) - f->func;
+	lb.mm = current_mm();
+	bpf_map_update_elem(&zsh_bias, &tgid, &lb, BPF_ANY);
+	if (with_status && PT_REGS_PARM5(ctx) == ZLCON_LINE_START &&
+	    read_var(lb.bias, f->status, f->status_size, &v))
+		command_done(READLINE_PROMPT, v);
+	return 0;
+}
+
+/* zleread(lp, rp, flags, context, init, finish) */
+SEC("uprobe")
+int zle_read(struct pt_regs *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u64 context = PT_REGS_PARM4(ctx);
+	struct reading r = {};
+
+	if (!utrace_traced())
+		return 0;
+	r.cont = context == ZLCON_LINE_CONT;
+	r.skip = context != ZLCON_LINE_START && context != ZLCON_LINE_CONT;
+	bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+	return 0;
+}
+
+/*
+ * zlegetline(ll, cs): zleread() calls it with NULL, NULL for the line it
+ * returns, once zleactive is 0 again; with zleactive still set it is the
+ * line of an aborted read (Ctrl-C), and with pointers a widget's. Where
+ * zleactive cannot be read (the zsh has not been seen at zleentry since
+ * tracing began), the line is taken.
+ */
+SEC("uprobe")
+int zle_getline(struct pt_regs *ctx)
+{
+	const struct readline_file *f;
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	struct reading *r, fresh = {};
+	struct load_bias *lb;
+	__s64 active;
+
+	if (PT_REGS_PARM1(ctx) || PT_REGS_PARM2(ctx) || !utrace_traced())
+		return 0;
+	f = this_shell();
+	lb = bpf_map_lookup_elem(&zsh_bias, &tgid);
+	if (f && lb && lb->mm == current_mm() &&
+	    read_var(lb->bias, f->zle_active, 4, &active) && active)
+		return 0;
+	r = bpf_map_lookup_elem(&reading, &id);
+	if (r) {
+		r->zle_done = 1;
+	} else {
+		/* the zleread() began before tracing: take it as a command */
+		fresh.zle_done = 1;
+		bpf_map_update_elem(&reading, &id, &fresh, BPF_ANY);
+	}
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(zle_line, const char *line)
+{
+	__u64 ts = bpf_ktime_get_boot_ns();
+	__u64 id = bpf_get_current_pid_tgid();
+	struct reading *p = bpf_map_lookup_elem(&reading, &id), r;
+	__u32 flags = 0;
+
+	/* other calls leave zleread()'s context for its last one */
+	if (!p || !p->zle_done || !utrace_traced())
+		return 0;
+	r = *p;
+	bpf_map_delete_elem(&reading, &id);
+	if (!line || r.skip || (zle_exe_only && !this_shell()))
+		return 0;
+	if (r.cont)
+		flags |= READLINE_CONT;
+	if (with_status)
+		flags |= READLINE_STATUS;
+	send_line(line, READLINE_ZSH_CAP, READLINE_ZSH, flags, ts);
+	return 0;
+}
+
+/* ---- -S: a shell that does not come back to its prompt ---- */
+
+SEC("raw_tp/sched_process_exit")
+int shell_exit(void *ctx)
+{
+	struct task_struct *t = (void *)bpf_get_current_task();
+	__u64 id = bpf_get_current_pid_tgid();
+
+	/* the process, not one of its threads (shells have one) */
+	if ((__u32)id != id >> 32)
+		return 0;
+	command_done(READLINE_EXIT, BPF_CORE_READ(t, exit_code));
+	return 0;
+}
+
+SEC("raw_tp/sched_process_exec")
+int shell_exec(void *ctx)
+{
+	command_done(READLINE_EXEC, 0);
 	return 0;
 }

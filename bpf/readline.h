@@ -1,4 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What bpf/readline.bpf.c and cmd/readline*.c share: the events (a line
+ * read, a command's outcome) and where each traced file keeps the
+ * variables the programs read.
+ */
 #ifndef UTRACE_READLINE_H
 #define UTRACE_READLINE_H
 
@@ -7,19 +12,67 @@
 /* Lines up to this many bytes are shown whole; longer ones are cut. */
 #define READLINE_MAX 4096
 /*
- * Most lines are short: they travel in a record this size, and only longer
- * ones in a full READLINE_MAX one, so the ring buffer holds ~30 times more
- * lines before it fills.
+ * Bytes read from a line: a few more than are shown, so that the cut can
+ * tell a character that straddles it (utf8cut.h). zsh's lines come
+ * metafied (a byte may take two, see readline_text.c): twice as many.
  */
-#define READLINE_SHORT 240
+#define READLINE_BASH_CAP (READLINE_MAX + 4)
+#define READLINE_ZSH_CAP (2 * READLINE_MAX + 8)
 
-#define READLINE_TRUNCATED 0x1	/* event_hdr.flags: the line was longer */
+/* What read a line: readline_line.shell, readline_file.shell */
+#define READLINE_LIB	0	/* libreadline in another program (-s) */
+#define READLINE_BASH	1
+#define READLINE_ZSH	2	/* zle: metafied, with its newline */
 
-/* Sent with line[] READLINE_SHORT + 1 or READLINE_MAX + 1 bytes long. */
-struct readline_event {
+/* event_hdr.flags */
+#define READLINE_DONE	0x1	/* a struct readline_done, not a line */
+#define READLINE_CONT	0x2	/* the line continues a command (PS2) */
+#define READLINE_STATUS	0x4	/* -S: the line's outcome follows */
+
+/* A line, as read from the program's memory; sent as long as it is. */
+struct readline_line {
 	struct event_hdr hdr;
-	__u32 len;			/* bytes in line, without the NUL */
+	__u32 len;			/* bytes in line[] */
+	__u32 shell;
 	char line[];
 };
+
+/* readline_done.how */
+#define READLINE_PROMPT	1	/* back at the prompt: status is $? */
+#define READLINE_EXIT	2	/* the shell exited: status is its wait status */
+#define READLINE_EXEC	3	/* the shell exec()ed another program */
+
+/* -S: the outcome of the command a shell's last lines made. */
+struct readline_done {
+	struct event_hdr hdr;
+	__u32 how;
+	__u32 pad;
+	__s64 status;
+};
+
+/*
+ * Per shell executable, in the BPF map shell_exes keyed by its inode
+ * (probes carry no cookie: ioctl-attached perf events cannot): the
+ * link-time addresses (st_value) of the function probed at entry and of
+ * the variables read, 0 where the file has none. A variable is at
+ * PT_REGS_IP - func + its address in that function's entry probe,
+ * whatever the load address.
+ */
+struct readline_file {
+	__u64 func;		/* bash readline(), zsh zleentry() */
+	__u64 status;		/* $?: bash last_command_exit_value, zsh lastval */
+	__u64 line_count;	/* bash current_command_line_count: > 0 at PS2 */
+	__u64 in_builtin;	/* bash executing_builtin: read -e */
+	__u64 zle_active;	/* zsh zleactive: 0 once zleread() is done */
+	__u32 status_size;	/* 4 or 8 bytes */
+	__u32 shell;
+};
+
+#define READLINE_MAX_FILES 256
+
+/* zsh's own numbers (Src/zsh.h) */
+#define ZLE_CMD_READ		1
+#define ZLCON_LINE_START	0
+#define ZLCON_LINE_CONT		1
 
 #endif

@@ -1,14 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * utrace readline: every command line typed into an interactive bash.
+ * utrace readline: every command line typed into an interactive bash or
+ * zsh, and with -S what became of it (status, duration).
  *
- * The probe goes on readline_internal_teardown(), which returns the line
- * after Enter: unlike a return probe on readline(), it also catches the
- * first line of a shell that was already waiting at its prompt. Where a
- * binary lacks it, readline() is used. Readline is looked for in the bash
- * binary itself, then in the libreadline.so it maps; a libreadline.so is
- * traced only in the shells that use it, never in every program that
- * links it (a python REPL's `password = ...` is no command line).
+ * Shells are found by what they are, not by their name: a bash is an
+ * executable that defines bash's last_command_exit_value and readline; a
+ * zsh one that defines zleentry and lastval, whose line editor is the
+ * module zle.so it loads. A copy under another name or path is the same
+ * shell. A libreadline.so is traced only in the bash processes that use
+ * it (a bash built with a shared readline), never in every program that
+ * links it: a python REPL's `password = ...` is no command line.
+ * Where each probe goes: readline_attach.c; rows: readline_rows.c.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,60 +18,73 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/libbpf.h>
+
 #include "elfread.h"
 #include "ldpath.h"
-#include "readline.h"
+#include "readline_tool.h"
 #include "readline.skel.h"
-#include "utrace.h"
-
-#define MAX_SHELLS 16
-
-struct readline {
-	const char *shells[MAX_SHELLS];
-	int nshells;
-};
 
 /* ---- what is traced ---- */
 
-/* Preferred first: see the comment at the top. */
-static const struct utrace_probe line_probes[] = {
-	{ .func = "readline_internal_teardown", .alt = "readline",
-	  .prog = "line_returned", .flags = UTRACE_RETURN },
-	{ 0 },
-};
-
-static const char *const bash_names[] = { "bash*", NULL };
+static const char *const bash_vars[] = { "last_command_exit_value", NULL };
+static const char *const readline_funcs[] = { "readline_internal_teardown", "readline", NULL };
+static const char *const zsh_syms[] = { "zleentry", "lastval", NULL };
+static const char *const zle_syms[] = { "zleread", "zlegetline", NULL };
 static const char *const libreadline_names[] = { "libreadline.so*", NULL };
+static const char *const zle_names[] = { "zle.so", NULL };
 static const char *const bash_hosts[] = { "/bin/bash", NULL };
+static const char *const zsh_hosts[] = { "/bin/zsh", NULL };
 
-static const struct utrace_match bash_exe = {
-	.kind = UTRACE_EXE, .names = bash_names,
+/* a bash, with readline in it or in a libreadline.so */
+static const struct utrace_match bash_any = {
+	.kind = UTRACE_EXE, .all = bash_vars,
+};
+static const struct utrace_match zsh_exe = {
+	.kind = UTRACE_EXE, .all = zsh_syms,
 };
 
-enum { BASH, LIBREADLINE };
+enum { BASH, ZSH, LIBREADLINE };
 
 static const struct utrace_target targets[] = {
 	[BASH] = {
 		.what = "bash",
-		.match = bash_exe,
+		.match = { .kind = UTRACE_EXE, .all = bash_vars, .any = readline_funcs },
 		.host = bash_hosts,
-		.probes = line_probes,
+		.attach = rl_attach_bash,
+	},
+	[ZSH] = {
+		.what = "zsh",
+		.match = zsh_exe,
+		.host = zsh_hosts,
+		.attach = rl_attach_zsh,
 	},
 	[LIBREADLINE] = {
 		.what = "libreadline",
-		.match = { .kind = UTRACE_LIB, .names = libreadline_names },
-		.exe = &bash_exe,
+		.match = { .kind = UTRACE_LIB, .names = libreadline_names,
+			   .any = readline_funcs },
+		.exe = &bash_any,
 		.flags = UTRACE_PER_PROCESS,
-		.probes = line_probes,
+		.attach = rl_attach_lib,
 	},
 	{ 0 },
+};
+
+/* zle.so: added by prepare(), with the host's copy found then. */
+static const struct utrace_target zle_target = {
+	.what = "zsh line editor",
+	.match = { .kind = UTRACE_LIB, .names = zle_names, .all = zle_syms },
+	.exe = &zsh_exe,
+	.attach = rl_attach_zle,
 };
 
 /* ---- options ---- */
 
 static const struct argp_option options[] = {
+	{ "status", 'S', NULL, 0,
+	  "Add each command's exit status and duration; a row is printed when its command has finished", 0 },
 	{ "shell", 's', "PATH", 0,
-	  "Trace this bash binary, or the libreadline.so it uses (repeatable; default /bin/bash and every running bash)", 0 },
+	  "Trace this bash or zsh binary, or the libreadline.so it uses (repeatable; default: every bash and zsh)", 0 },
 	{ "shared", 0, NULL, OPTION_ALIAS, NULL, 0 },
 	{ 0 },
 };
@@ -77,15 +92,18 @@ static const struct argp_option options[] = {
 static error_t parse_opt(int key, char *arg, struct argp_state *state)
 {
 	struct utrace_session *s = state->input;
-	struct readline *cfg = s->priv;
+	struct readline *rl = s->priv;
 
 	switch (key) {
+	case 'S':
+		rl->status = true;
+		return 0;
 	case 's':
-		if (cfg->nshells == MAX_SHELLS)
-			argp_error(state, "at most %d -s options", MAX_SHELLS);
+		if (rl->npaths == RL_MAX_PATHS)
+			argp_error(state, "at most %d -s options", RL_MAX_PATHS);
 		if (!*arg)
 			argp_error(state, "empty path for -s");
-		cfg->shells[cfg->nshells++] = arg;
+		rl->paths[rl->npaths++] = arg;
 		return 0;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -97,14 +115,17 @@ static error_t parse_opt(int key, char *arg, struct argp_state *state)
 static const struct argp argp = {
 	.options = options,
 	.parser = parse_opt,
-	.doc = "Print every command line typed into interactive bash shells.\v"
-	       "Shells already running and those started later are both traced;\n"
-	       "a shell already waiting at its prompt has its next line caught.\n\n"
+	.doc = "Print every command line typed into interactive bash and zsh shells.\v"
+	       "Shells already running and those started later are both traced,\n"
+	       "under any name; a shell already waiting at its prompt has its next\n"
+	       "line caught. With -S, STATUS is the shell's $? for the line and\n"
+	       "DURms the time from Enter to the next prompt.\n\n"
 	       "EXAMPLES:\n"
-	       "  utrace readline              # every bash on the machine\n"
+	       "  utrace readline              # every bash and zsh on the machine\n"
+	       "  utrace readline -S           # ... with each command's status and duration\n"
 	       "  utrace readline -p 1234      # only the shell with PID 1234\n"
 	       "  utrace readline -s /opt/bash/bin/bash   # another bash binary\n"
-	       "  utrace readline -j -d 60 > lines.json   # a minute of JSON lines\n",
+	       "  utrace readline -S -j -d 60 > lines.json   # a minute of JSON lines\n",
 };
 
 /* ---- -s ---- */
@@ -133,70 +154,123 @@ static bool no_symbol(int err)
 	return utrace_err_layer(err) == UTRACE_L_ELF && utrace_err_errno(err) == ESRCH;
 }
 
-/* A bash binary, or a libreadline.so named directly, or the one it needs. */
+/* A zsh binary, and the zle.so it loads. */
+static int trace_zsh(struct utrace_session *s, const char *path)
+{
+	struct readline *rl = s->priv;
+	char zle[PATH_MAX];
+	int err = utrace_trace_path(s, &targets[ZSH], path);
+
+	if (err)
+		return err;
+	if (rl_zle_of(path, zle, sizeof(zle))) {
+		utrace_error(s, "%s: a zsh, but its line editor (zsh/zle.so in its module directory) was not found",
+			     path);
+		return 1;
+	}
+	return utrace_trace_path(s, &rl->zle, zle);
+}
+
+/*
+ * A bash or a zsh binary, a program with readline in it, or the
+ * libreadline.so one needs or that is named. Returns 0, 1 (said), or a
+ * layered error.
+ */
 static int trace_shell(struct utrace_session *s, const char *path)
 {
 	struct needed_ctx c = { s, path, 0 };
 	int err = utrace_trace_path(s, &targets[BASH], path);
 
+	if (no_symbol(err))
+		err = trace_zsh(s, path);
 	if (!no_symbol(err))
 		return err;
 	c.err = err;
-	if (elf_for_each_needed(path, try_needed, &c) < 0)
-		return err;
-	return c.err;
+	if (elf_for_each_needed(path, try_needed, &c) >= 0 && !no_symbol(c.err))
+		return c.err;
+	return utrace_trace_path(s, &targets[LIBREADLINE], path);
 }
 
 static int rl_attach(struct utrace_session *s)
 {
-	struct readline *cfg = s->priv;
+	struct readline *rl = s->priv;
 
-	for (int i = 0; i < cfg->nshells; i++) {
-		int err = trace_shell(s, cfg->shells[i]);
+	for (int i = 0; i < rl->npaths; i++) {
+		int err = trace_shell(s, rl->paths[i]);
 
+		if (err == 1)
+			return UTRACE_EXIT_ERROR;
 		if (no_symbol(err)) {
-			utrace_error(s, "%s: no readline, neither in it nor in the libraries it needs",
-				     cfg->shells[i]);
+			utrace_error(s, "%s: no readline or zle, neither in it nor in the libraries it needs",
+				     rl->paths[i]);
 			return UTRACE_EXIT_ERROR;
 		}
 		if (err) {
-			utrace_error(s, "%s: %s", cfg->shells[i], utrace_why(err));
+			utrace_error(s, "%s: %s", rl->paths[i], utrace_why(err));
 			return UTRACE_EXIT_ERROR;
 		}
 	}
 	return UTRACE_EXIT_OK;
 }
 
-/* ---- rows ---- */
+/* ---- set up ---- */
 
-static void get_command(struct utrace_session *s, const struct event_hdr *h,
-			size_t size, struct utrace_value *v)
+static int rl_prepare(struct utrace_session *s)
 {
-	const struct readline_event *e = (const void *)h;
+	struct readline *rl = s->priv;
 
-	(void)s;
-	v->type = UTRACE_V_TEXT;
-	v->str = e->line;
-	/* the line's length, trusted only as far as the record it came in */
-	v->len = size < sizeof(*e) || e->len > size - sizeof(*e) ? 0 : e->len;
-	v->truncated = h->flags & READLINE_TRUNCATED;
+	rl->zle = zle_target;
+	/* system-wide: the host zsh's zle.so is probed before any zsh loads it */
+	if (!s->opt.npids && !rl->npaths &&
+	    !rl_zle_of(zsh_hosts[0], rl->zle_host, sizeof(rl->zle_host))) {
+		rl->zle_hosts[0] = rl->zle_host;
+		rl->zle.host = rl->zle_hosts;
+	}
+	if (utrace_target_add(s, &rl->zle) < 0) {
+		utrace_error(s, "too many targets");
+		return UTRACE_EXIT_ERROR;
+	}
+	return UTRACE_EXIT_OK;
 }
 
-static const struct utrace_column columns[] = {
-	{ "COMMAND", 0, "command", get_command, NULL, false },
-	{ 0 },
-};
+static int rl_configure(struct utrace_session *s)
+{
+	struct readline *rl = s->priv;
+	static const char *const status_only[] = { "shell_exit", "shell_exec" };
+
+	bool named = rl->npaths > 0;
+
+	if (utrace_set_rodata(s, "with_status", &rl->status, sizeof(rl->status)) ||
+	    utrace_set_rodata(s, "zle_exe_only", &named, sizeof(named))) {
+		utrace_error(s, "BPF object lacks its settings");
+		return UTRACE_EXIT_ERROR;
+	}
+	/* without -S, no program runs at every exit and exec of the machine */
+	for (size_t i = 0; i < sizeof(status_only) / sizeof(*status_only); i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, status_only[i]);
+
+		if (p && !rl->status)
+			bpf_program__set_autoload(p, false);
+	}
+	return UTRACE_EXIT_OK;
+}
 
 const struct utrace_tool utrace_tool_readline = {
 	.name = "readline",
-	.summary = "Print command lines typed into interactive bash shells",
+	.summary = "Print command lines typed into interactive bash and zsh shells",
 	.argp = &argp,
-	.tracing = "bash command lines",
+	.tracing = "bash and zsh command lines",
 	.priv_size = sizeof(struct readline),
 	.bpf_elf = readline_bpf__elf_bytes,
+	.max_record = sizeof(struct readline_line) + READLINE_ZSH_CAP,
 	.targets = targets,
-	.absent = "has no readline: not an interactive bash?",
+	.absent = "has no readline or zle: not an interactive bash or zsh?",
+	.prepare = rl_prepare,
+	.configure = rl_configure,
 	.attach = rl_attach,
 	.time_width = 9,
-	.columns = columns,
+	.columns = rl_columns,
+	.event = rl_event,
+	.finish = rl_finish,
+	.cleanup = rl_cleanup,
 };

@@ -8,6 +8,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "core.h"
 #include "httpd.h"
@@ -157,6 +158,27 @@ struct parse_ctx {
 	struct utrace_session *s;
 };
 
+/*
+ * The ring buffer --buffer makes (a power of two pages, see session.c)
+ * must hold the tool's largest record with the kernel's 8-byte header.
+ */
+static void check_buffer(struct argp_state *state, const struct utrace_session *s)
+{
+	uint64_t page = (uint64_t)sysconf(_SC_PAGESIZE), need, rb = page, min = page;
+
+	if (!s->tool->max_record)
+		return;
+	need = (s->tool->max_record + 8 + 7) & ~7ULL;
+	while (rb < s->opt.buffer_bytes)
+		rb <<= 1;
+	while (min < need)
+		min <<= 1;
+	if (rb < need)
+		argp_error(state, "--buffer: a %lluK ring buffer cannot hold this tool's largest record (%zu bytes): at least %lluK",
+			   (unsigned long long)(rb / 1024), s->tool->max_record,
+			   (unsigned long long)(min / 1024));
+}
+
 static error_t parse_top(int key, char *arg, struct argp_state *state)
 {
 	struct parse_ctx *ctx = state->input;
@@ -164,6 +186,8 @@ static error_t parse_top(int key, char *arg, struct argp_state *state)
 
 	if (key == ARGP_KEY_INIT)
 		state->child_inputs[0] = &ctx->s->opt;
+	if (key == ARGP_KEY_END)
+		check_buffer(state, ctx->s);
 	if (!ctx->tool->parser)
 		return key == ARGP_KEY_ARG ? (argp_error(state, "unexpected argument '%s'", arg), 0)
 					   : ARGP_ERR_UNKNOWN;

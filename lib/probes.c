@@ -180,6 +180,11 @@ const char *utrace_file_name(const struct tfile *f)
 	return f->name;
 }
 
+uint64_t utrace_file_ino(const struct tfile *f)
+{
+	return (uint64_t)f->ino;
+}
+
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err)
 {
 	return tfile_symbols(f, err);

@@ -172,15 +172,27 @@ static int on_event(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(struct event_hdr) || c->stop)
 		return 0;
-	output_event(s, data, size);
-	metrics_row(s, data, size);
-	if (s->opt.count && ++c->printed >= s->opt.count) {
+	if (s->tool->event)
+		s->tool->event(s, data, size);
+	else
+		utrace_emit(s, data, size);
+	/* -c reached, or the reader left: leave the rest in the buffer */
+	return c->stop ? -ECANCELED : 0;
+}
+
+void utrace_emit(struct utrace_session *s, const struct event_hdr *e,
+		 size_t size)
+{
+	struct utrace_core *c = s->core;
+
+	if (c->stop)
+		return;
+	output_event(s, e, size);
+	metrics_row(s, e, size);
+	if (s->opt.count && ++c->printed >= s->opt.count)
 		c->stop = true;
-		return -ECANCELED;	/* leave the rest in the buffer */
-	}
 	if (s->out.len >= BATCH_BYTES && !output_flush(s))
-		return -ECANCELED;	/* the reader left: stop here */
-	return 0;
+		c->stop = true;
 }
 
 uint64_t session_lost_events(struct utrace_session *s)

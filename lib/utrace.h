@@ -204,6 +204,12 @@ struct utrace_tool {
 
 	/* The embedded BPF object: the skeleton's NAME__elf_bytes(). */
 	const void *(*bpf_elf)(size_t *size);
+	/*
+	 * The largest record its programs send, in bytes: a --buffer too
+	 * small to hold one is refused, not left to fail at the first long
+	 * event. 0: records are small (the 4K minimum holds them).
+	 */
+	size_t max_record;
 
 	/* Targets; tools with targets made from arguments add them instead. */
 	const struct utrace_target *targets;	/* NULL-terminated by .what */
@@ -223,6 +229,14 @@ struct utrace_tool {
 	/* Output: TIME, PID and (-U) UID are printed by the core. */
 	int time_width;			/* width of the TIME column */
 	const struct utrace_column *columns;
+	/*
+	 * Optional: for tools whose rows are not the events as they come (a
+	 * command line whose row waits for its command's outcome, sent in a
+	 * later event). Each event goes here instead of being printed; the
+	 * tool prints rows with utrace_emit(), then or later (in finish()).
+	 */
+	void (*event)(struct utrace_session *s, const struct event_hdr *e,
+		      size_t size);
 	/* Optional periodic output; the core calls it every s->interval_ns. */
 	void (*interval)(struct utrace_session *s);
 	/* Optional: after the last event, before detach (summaries). */
@@ -289,6 +303,12 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 
 /* The file's name for messages, its symbols (read once), Go or not. */
 const char *utrace_file_name(const struct tfile *f);
+/*
+ * Its inode number: what a BPF program finds as the executable of the
+ * current task (mm->exe_file->f_inode->i_ino), where probes carry no
+ * cookie to say which file they are on.
+ */
+uint64_t utrace_file_ino(const struct tfile *f);
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
 bool utrace_file_is_go(const struct tfile *f);
 /*
@@ -301,6 +321,14 @@ int utrace_file_go_version(struct tfile *f, char *out, size_t len);
 
 /* Number of probes attached so far. */
 size_t utrace_attached(const struct utrace_session *s);
+
+/*
+ * Print one row: event @e of @size bytes (or a record of the tool's own
+ * that starts with a struct event_hdr), through the columns. Counts
+ * towards -c; once -c is reached, further rows are not printed.
+ */
+void utrace_emit(struct utrace_session *s, const struct event_hdr *e,
+		 size_t size);
 
 /* Set a `const volatile` global of the BPF object before load. */
 int utrace_set_rodata(struct utrace_session *s, const char *name,

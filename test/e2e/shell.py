@@ -109,3 +109,22 @@ class Shell(PtyProgram):
         env.update(env_extra or {})
         super().__init__([bash, "--norc", "--noprofile", "-i"], PROMPT, env,
                          quit=quit)
+
+
+ZSH_PROMPT = b"utrace-test% "
+
+
+class Zsh(PtyProgram):
+    """An interactive zsh with no rc files (-f), a known prompt (also at
+    PS2, so type_line() waits for continuation lines too) and no history."""
+
+    LINE_TIMEOUT = 20
+
+    def __init__(self, zsh="/bin/zsh", env_extra=None, quit=b"exit\r"):
+        env = {
+            "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "PS1": "utrace-test%% ", "PS2": "utrace-test%% ",
+            "HISTFILE": "/dev/null",
+        }
+        env.update(env_extra or {})
+        super().__init__([zsh, "-f", "-i"], ZSH_PROMPT, env, quit=quit)

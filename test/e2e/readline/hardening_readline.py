@@ -207,38 +207,51 @@ def readline_libreadline():
 
 def readline_no_link_create():
     """bpf(BPF_LINK_CREATE) denied: probes go on through the perf event
-    ioctl instead, and lines are still traced."""
+    ioctl instead (no attach cookies there), and lines are still traced:
+    bash's, with -S bash's and zsh's with their status."""
     helper = hu.build_c(os.path.join(HERE, "hardening_seccomp.c"), scratch("hardening_seccomp"))
     if not helper:
         return require_bpf_or_fail_build("the seccomp helper")
-    sh = hu.bash_pty()
+    no_link_create(helper, hu.bash_pty(), [], [b"echo traced-without-link-create"],
+                   [("echo traced-without-link-create", None)])
+    no_link_create(helper, hu.bash_pty(), ["-S"], [b"(exit 5)"], [("(exit 5)", 5)])
+    zsh = PtyProgram(["/bin/zsh", "-f", "-i"], b"utrace-test% ",
+                     {"PS1": "utrace-test%% ", "HISTFILE": "/dev/null"}, quit=b"exit\r")
+    no_link_create(helper, zsh, ["-S"], [b"(exit 6)"], [("(exit 6)", 6)])
+    note("readline with bpf(BPF_LINK_CREATE) denied: attached another way; bash and zsh "
+         "lines traced, with -S their status")
+
+
+def no_link_create(helper, sh, args, typed, want):
+    what = "bpf_link_create denied (%s%s)" % (os.path.basename(sh.proc.args[0]),
+                                              " " + " ".join(args) if args else "")
     try:
         sh.wait_prompt(1)
         out, errpath = scratch("no-link-create.out"), scratch("no-link-create.err")
         with open(out, "wb") as o, open(errpath, "wb") as e:
             tr = spawn([helper, "bpf_link_create", "13", UTRACE, "readline", "-j",
-                        "-p", str(sh.pid), "-d", "10"], stdout=o, stderr=e)
+                        "-p", str(sh.pid), "-d", "10"] + args, stdout=o, stderr=e)
         deadline = time.time() + 20
         while b"Tracing" not in open(errpath, "rb").read():
             check(time.time() < deadline and tr.poll() is None,
-                  "bpf_link_create denied: utrace did not attach: %r" % open(errpath, "rb").read())
+                  "%s: utrace did not attach: %r" % (what, open(errpath, "rb").read()))
             time.sleep(0.02)
-        sh.type_line(b"echo traced-without-link-create")
+        for line in typed:
+            sh.type_line(line)
         time.sleep(0.3)
         tr.send_signal(signal.SIGINT)
         try:
             tr.wait(10)
         except subprocess.TimeoutExpired:
-            fail("bpf_link_create denied: utrace hung after SIGINT")
+            fail("%s: utrace hung after SIGINT" % what)
     finally:
         sh.close()
-    check_not_crashed(tr.returncode, "bpf_link_create denied")
+    check_not_crashed(tr.returncode, what)
     rows = json_lines(open(out, "rb").read())
     err = open(errpath, "rb").read()
-    check(tr.returncode == 0 and [r["command"] for r in rows] == ["echo traced-without-link-create"],
-          "bpf_link_create denied: exit %d, rows %r, stderr %r" % (tr.returncode, rows, err))
+    check(tr.returncode == 0 and [(r["command"], r.get("status")) for r in rows] == want,
+          "%s: exit %d, rows %r, stderr %r" % (what, tr.returncode, rows, err))
     check_no_leftovers("readline with bpf_link_create denied")
-    note("readline with bpf(BPF_LINK_CREATE) denied: attached another way, line traced")
 
 
 def readline_pipe():

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0-only
 """utrace readline's options on real shells: -p, -j, -c, -d, --no-header,
--U, and lines longer than 4096 bytes. Each case is argv[1]."""
+-U, and lines longer than 4096 bytes, cut between characters. Each case
+is argv[1]."""
 import os
 import sys
 import tempfile
@@ -93,9 +94,10 @@ def case_json(c):
 
 
 def case_count(c):
-    """-c 3: exactly three rows, then exit 0 by itself."""
+    """-c 3: exactly three rows, then exit 0 by itself (-p: other shells on
+    the machine must not count)."""
     sh = c.shell()
-    t = c.tracer(["-c", "3"])
+    t = c.tracer(["-c", "3", "-p", str(sh.pid)])
     for i in range(5):
         sh.type_line(b"echo count-%d" % i)
         if t.proc.poll() is not None:
@@ -119,7 +121,8 @@ def case_duration(c):
     check(rc == 0, "-d 2: rc %d" % rc)
     check(1.5 <= took <= 2.5, "-d 2 took %.2fs after attaching (%.2fs in all)" %
           (took, time.time() - start))
-    got = rows_of(out, header=False)
+    # other shells on the machine may type too: judge ours only
+    got = [r for r in rows_of(out, header=False) if r[0] == sh.pid]
     check(got == [(sh.pid, b"echo during-duration")], "rows %r" % got)
 
 
@@ -161,6 +164,23 @@ def case_long(c):
     check(rows[1]["command"] == longer[:4096].decode() and rows[1].get("truncated") is True,
           "5000-byte line: %d bytes, truncated=%r" % (len(rows[1]["command"]),
                                                       rows[1].get("truncated")))
+
+
+def case_cut(c):
+    """A line cut at 4096 bytes is cut between UTF-8 characters: a 2-byte
+    character at bytes 4095-4096 is left out whole, never split."""
+    sh = c.shell()
+    t = c.tracer(["-j", "-p", str(sh.pid)])
+    line = b"echo " + b"x" * 4090 + "\u00e9\u2713 tail".encode()
+    check(line[4095:4097] == "\u00e9".encode(), "test bug: the cut is not in the character")
+    sh.type_line(line, timeout=60)
+    rc, out = t.stop()
+    check(rc == 0, "rc %d: %s" % (rc, t.stderr_text()))
+    rows = json_lines(out)
+    check(len(rows) == 1 and rows[0]["command"].encode() == line[:4095] and
+          rows[0].get("truncated") is True and "command_base64" not in rows[0],
+          "cut line: %r" % [(len(r["command"]), r["command"][-4:], r.get("truncated"),
+                             "command_base64" in r) for r in rows])
 
 
 def case_exit(c):

@@ -33,7 +33,6 @@
 #ifndef UTRACE_DNSLAT_GO_BPF_H
 #define UTRACE_DNSLAT_GO_BPF_H
 
-#include <bpf/bpf_core_read.h>
 
 #include "common.bpf.h"
 #include "dnslat.h"
@@ -361,17 +360,6 @@ int go_lookup_ret(struct pt_regs *ctx)
 	return 0;
 }
 
-/* Kernel types read with CO-RE ("___go": a flavour, not a type of its own). */
-struct signal_struct___go {
-	struct {
-		int counter;
-	} live;
-} __attribute__((preserve_access_index));
-
-struct task_struct___go {
-	struct signal_struct___go *signal;
-} __attribute__((preserve_access_index));
-
 static long go_drop_call(void *map, const struct go_key *k, void *v, __u32 *tgid)
 {
 	(void)v;
@@ -382,18 +370,24 @@ static long go_drop_call(void *map, const struct go_key *k, void *v, __u32 *tgid
 
 /*
  * A process that dies with Go lookups in flight (killed, or exit() from
- * another goroutine) never reaches their RETs: drop their records once its
- * last thread exits (signal->live is 0 by the time the tracepoint fires).
+ * another goroutine) never reaches their RETs: drop their records when its
+ * main thread exits. Go's runtime never ends that thread on its own (it
+ * does not call pthread_exit()), so its exit is the process's; read from
+ * the task's signal_struct it would need CO-RE, and the kernel's whole BTF
+ * loaded at every start.
  */
 SEC("raw_tp/sched_process_exit")
 int go_calls_exit(void *ctx)
 {
-	struct task_struct___go *t = (void *)bpf_get_current_task();
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__s64 *n = bpf_map_lookup_elem(&go_procs, &tgid);
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+	__s64 *n;
 
 	(void)ctx;
-	if (!n || BPF_CORE_READ(t, signal, live.counter) != 0)
+	if ((__u32)id != tgid)
+		return 0;
+	n = bpf_map_lookup_elem(&go_procs, &tgid);
+	if (!n)
 		return 0;
 	if (*n > 0)
 		bpf_for_each_map_elem(&go_calls, go_drop_call, &tgid, 0);

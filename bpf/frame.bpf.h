@@ -17,8 +17,6 @@
 #ifndef UTRACE_FRAME_BPF_H
 #define UTRACE_FRAME_BPF_H
 
-#include <bpf/bpf_core_read.h>
-
 #include "common.bpf.h"
 #include "frame.h"
 
@@ -57,35 +55,29 @@ int frames_exit(void *ctx)
 	return 0;
 }
 
-/* Kernel types read with CO-RE, only what is used. */
-struct xol_area {
-	unsigned long vaddr;
-} __attribute__((preserve_access_index));
-
-struct uprobes_state {
-	struct xol_area *xol_area;
-} __attribute__((preserve_access_index));
-
-struct mm_struct {
-	struct uprobes_state uprobes_state;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-	struct mm_struct *mm;
-} __attribute__((preserve_access_index));
-
 /*
- * The kernel makes a function with a return probe return to its
- * trampoline, the first slot of the process's [uprobes] page, by writing
- * that address over the return address at entry: 0 if unknown.
+ * A function with a return probe returns to the kernel's trampoline, the
+ * first slot of the process's [uprobes] page: the kernel writes that
+ * address over the return address at entry. The page is where the kernel
+ * puts it for every process (just below the top of the address space), and
+ * the core writes its address here: from the [uprobes] line of a process's
+ * maps once it has seen one, from the paging mode before (lib/xol.c). 0:
+ * unknown. Read as kernel data it would need CO-RE, and with it the
+ * kernel's whole BTF loaded at every start (15 ms, 11 MB here).
  */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} utrace_xol SEC(".maps");
+
 static __always_inline __u64 uretprobe_trampoline(void)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
+	__u32 zero = 0;
+	__u64 *v = bpf_map_lookup_elem(&utrace_xol, &zero);
 
-	if (!bpf_core_field_exists(t->mm->uprobes_state))
-		return 0;
-	return BPF_CORE_READ(t, mm, uprobes_state.xol_area, vaddr);
+	return v ? *v : 0;
 }
 
 /*

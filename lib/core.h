@@ -72,6 +72,7 @@ struct utrace_core {
 	size_t nreqs, capreqs;
 	size_t nprobes;			/* offsets attached, all links */
 	bool multi;			/* attach with uprobe_multi links */
+	uint64_t xol;			/* the uprobe trampoline told to BPF */
 	struct tp_link *tps;		/* tracepoint links, owned here too */
 	size_t ntps;
 
@@ -123,6 +124,8 @@ void probes_prepare(struct utrace_session *s);
 int probes_commit(struct utrace_session *s);
 /* Drop what was asked for and not attached (after an error). */
 void probes_forget(struct utrace_session *s);
+/* Tell BPF where the kernel's uprobe trampoline is (bpf/frame.bpf.h). */
+void probes_note_xol(struct utrace_session *s, uint64_t addr);
 /* Attach the object's tracepoint programs (raw_tp/...), the core's own. */
 void probes_attach_tracepoints(struct utrace_session *s);
 bool probes_tracepoint_attached(const struct utrace_session *s, const char *prog);

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "core.h"
@@ -144,6 +145,22 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 		err = add_req(s, f, pid, prog, 0, sym->offset + (rets[i] - sym->vaddr),
 			      cookie, true);
 	return err;
+}
+
+/*
+ * The trampoline address bpf/frame.bpf.h looks for (see lib/xol.h): the
+ * expected one at start, the one seen in a process's maps once there is
+ * one. Objects without call frames have no such map: nothing to do.
+ */
+void probes_note_xol(struct utrace_session *s, uint64_t addr)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "utrace_xol");
+	uint32_t zero = 0;
+
+	if (!m || addr == s->core->xol)
+		return;
+	if (!bpf_map_update_elem(bpf_map__fd(m), &zero, &addr, BPF_ANY))
+		s->core->xol = addr;
 }
 
 bool utrace_file_is_go(const struct tfile *f)

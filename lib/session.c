@@ -22,6 +22,7 @@
 
 #include "core.h"
 #include "sigstop.h"
+#include "xol.h"
 
 /* Without a wakeup, events wait at most this long to be shown. */
 #define POLL_MS 100
@@ -376,6 +377,7 @@ static int setup(struct utrace_session *s)
 	if ((err = open_object(s)) || (err = load_object(s)) ||
 	    (err = fill_pid_filter(s)))
 		return err;
+	probes_note_xol(s, xol_expected());
 	c->rb = ring_buffer__new(
 		bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events")),
 		on_event, s, NULL);

@@ -448,6 +448,9 @@ static void look_libs(struct utrace_session *s, struct look *lk,
 		uint64_t which;
 		int err;
 
+		/* the page every process's uprobes return through, once it has one */
+		if (!pm->inode && pm->path_len == 9 && !strcmp(pm->path, "[uprobes]"))
+			probes_note_xol(s, pm->start);
 		/* code is what probes go on; each file once */
 		if (!pm->x || !pm->inode || pm->path[0] != '/' || seen_before(m, i))
 			continue;

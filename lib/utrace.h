@@ -129,18 +129,27 @@ enum utrace_value_type {
 	UTRACE_V_S64,
 	UTRACE_V_MS,		/* nanoseconds shown as milliseconds */
 	UTRACE_V_BOOL,
+	/*
+	 * Untrusted binary bytes (payloads): escaped like TEXT in the table,
+	 * or a hex dump on the lines after the row (@hexdump); in JSON the
+	 * readable form under KEY and the exact bytes under KEY_base64,
+	 * always.
+	 */
+	UTRACE_V_BYTES,
 };
 
 struct utrace_value {
 	enum utrace_value_type type;
-	bool truncated;		/* TEXT: cut; " [...truncated]", "truncated":true */
+	bool truncated;		/* TEXT, BYTES: cut; " [...truncated]", "truncated":true */
+	bool hexdump;		/* BYTES: a hex dump in the table */
 	union {
 		const char *str;
 		uint64_t u64;
 		int64_t s64;
 		bool b;
 	};
-	size_t len;		/* TEXT, STR: bytes */
+	size_t len;		/* TEXT, STR, BYTES: bytes */
+	uint64_t offset;	/* BYTES: the hex dump's first offset */
 };
 
 struct utrace_column {

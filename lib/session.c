@@ -150,7 +150,8 @@ static int on_event(void *ctx, void *data, size_t size)
 	if (size < sizeof(struct event_hdr) || c->stop)
 		return 0;
 	output_event(s, data, size);
-	if (s->opt.count && ++c->printed >= s->opt.count) {
+	if (s->opt.count && (!s->tool->event_end || s->tool->event_end(data, size)) &&
+	    ++c->printed >= s->opt.count) {
 		c->stop = true;
 		return -ECANCELED;	/* leave the rest in the buffer */
 	}

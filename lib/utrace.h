@@ -192,6 +192,13 @@ struct utrace_tool {
 	 */
 	int (*attach)(struct utrace_session *s);
 
+	/*
+	 * Optional, for tools whose events come in several records (a call
+	 * split into numbered parts): does record @e end an event? -c counts
+	 * only those. NULL: every record is an event.
+	 */
+	bool (*event_end)(const struct event_hdr *e, size_t size);
+
 	/* Output: TIME, PID and (-U) UID are printed by the core. */
 	int time_width;			/* width of the TIME column */
 	const struct utrace_column *columns;

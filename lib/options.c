@@ -31,7 +31,7 @@ static const struct argp_option common_options[] = {
 	  "Trace this long, then print what is left and exit 0", 0 },
 	{ "count", 'c', "N", 0, "Exit 0 after printing N events", 0 },
 	{ "buffer", OPT_BUFFER, "SIZE", 0,
-	  "Ring buffer size in bytes, K or M suffix (default 1M)", 0 },
+	  "Ring buffer size in bytes, K or M suffix (default 1M; see the tool's page)", 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Show what is attached where, and libbpf's own messages", 0 },
 	{ 0 },
@@ -72,8 +72,9 @@ static error_t parse_common(int key, char *arg, struct argp_state *state)
 		common->count = v;
 		break;
 	case OPT_BUFFER:
-		if (parse_size(arg, BUFFER_MIN, BUFFER_MAX, &v))
-			argp_error(state, "invalid buffer size '%s' (4K to 1G)", arg);
+		if (parse_size(arg, common->buffer_min, BUFFER_MAX, &v))
+			argp_error(state, "invalid buffer size '%s' (%lluK to 1G)", arg,
+				   (unsigned long long)common->buffer_min / 1024);
 		common->buffer_bytes = v;
 		break;
 	case 'v':
@@ -127,6 +128,7 @@ int options_parse(struct utrace_session *s, int argc, char **argv)
 
 	top.children = children;
 	top.parser = parse_top;
-	s->opt.buffer_bytes = 1 << 20;
+	s->opt.buffer_bytes = s->tool->buffer_default ? s->tool->buffer_default : 1 << 20;
+	s->opt.buffer_min = s->tool->buffer_min > BUFFER_MIN ? s->tool->buffer_min : BUFFER_MIN;
 	return argp_parse(&top, argc, argv, 0, NULL, &ctx);
 }

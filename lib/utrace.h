@@ -50,6 +50,7 @@ struct utrace_common {
 	uint64_t duration_ns;		/* -d: stop after this long; 0: never */
 	uint64_t count;			/* -c: stop after this many rows; 0: never */
 	uint64_t buffer_bytes;		/* --buffer: ring buffer size */
+	uint64_t buffer_min;		/* the least --buffer the tool accepts */
 };
 
 /* ---- what a tool traces ------------------------------------------------ */
@@ -173,6 +174,13 @@ struct utrace_tool {
 	const struct argp *argp;	/* tool options, usage and EXAMPLES */
 	const char *tracing;		/* "bash command lines" in "Tracing ..." */
 	size_t priv_size;		/* tool state, zeroed; argp's input */
+
+	/*
+	 * Ring buffer sizes, 0 for the core's (1M by default, 4K at least):
+	 * a tool whose records are large (whole TLS records) wants a larger
+	 * default, and refuses a --buffer that cannot hold a few of them.
+	 */
+	uint64_t buffer_default, buffer_min;
 
 	/* The embedded BPF object: the skeleton's NAME__elf_bytes(). */
 	const void *(*bpf_elf)(size_t *size);

@@ -303,6 +303,7 @@ struct look {
 	pid_t pid;
 	bool named;		/* -p: the operator chose this process */
 	int matched;		/* tool targets probed */
+	int watched;		/* the core's own (the dynamic loader) probed */
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
 	int err;		/* the first error, with the file it concerns */
@@ -352,6 +353,8 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 	}
 	if (!s->core->internal[ti])
 		lk->matched++;
+	else
+		lk->watched++;
 }
 
 static bool same_mntns(const struct utrace_session *s, pid_t pid)
@@ -612,6 +615,17 @@ void targets_new_file(struct utrace_session *s, const char *path)
 
 /* ---- at start ---- */
 
+/* Does a tool target say its files may come later, with dlopen()? */
+static bool later(const struct utrace_session *s)
+{
+	const struct utrace_core *c = s->core;
+
+	for (int ti = 0; ti < c->ntargets; ti++)
+		if (!c->internal[ti] && (c->targets[ti]->flags & UTRACE_DLOPEN))
+			return true;
+	return false;
+}
+
 static int attach_pids(struct utrace_session *s)
 {
 	for (int i = 0; i < s->opt.npids; i++) {
@@ -633,6 +647,11 @@ static int attach_pids(struct utrace_session *s)
 			utrace_error(s, "process %d: %s: %s", lk.pid, lk.culprit,
 				     utrace_why(err));
 			return UTRACE_EXIT_ERROR;
+		}
+		if (!lk.matched && lk.watched && later(s)) {
+			utrace_verbose(s, "process %d: nothing to trace yet: waiting for its dynamic loader to load it",
+				       lk.pid);
+			continue;
 		}
 		if (!lk.matched) {
 			utrace_error(s, "process %d %s", lk.pid,

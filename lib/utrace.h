@@ -98,7 +98,13 @@ struct utrace_probe {
 
 /* struct utrace_target.flags */
 #define UTRACE_PER_PROCESS 0x1	/* probes only for the process it was found in */
-#define UTRACE_DLOPEN	0x2	/* also libraries a process loads later */
+/*
+ * Its files may come later, with dlopen() (python imports _ssl when a
+ * script first wants TLS): -p PID of a process that maps none of them yet
+ * is no error when its dynamic loader can be watched; they are traced when
+ * it loads them. (Every process's loader is watched anyway.)
+ */
+#define UTRACE_DLOPEN	0x2
 
 struct utrace_target {
 	const char *what;		/* "libc", "bash": for messages */

@@ -23,7 +23,13 @@
 #include "sigstop.h"
 
 /* Without a wakeup, events wait at most this long to be shown. */
-#define POLL_MS 100
+#define POLL_MS 100/*
+ * Output is written once per batch, but a batch ends only when the ring
+ * buffer is empty: under a steady stream of large records (whole TLS
+ * records) it may not be for long. Past this many bytes of rows, the batch
+ * is cut, written, and consuming goes on.
+ */
+#define OUT_BATCH_BYTES (256 * 1024)
 /* Without the exec tracepoint, /proc is looked at this often. */
 #define RESCAN_NS 1000000000ULL
 
@@ -155,6 +161,8 @@ static int on_event(void *ctx, void *data, size_t size)
 		c->stop = true;
 		return -ECANCELED;	/* leave the rest in the buffer */
 	}
+	if (s->out.len >= OUT_BATCH_BYTES)
+		return -EAGAIN;		/* write these first (consume()) */
 	return 0;
 }
 
@@ -208,8 +216,12 @@ static int make_waiter(struct utrace_session *s)
 
 static bool consume(struct utrace_session *s)
 {
-	int n = ring_buffer__consume(s->core->rb);
+	int n;
 
+	/* the record that said -EAGAIN is consumed: write, then go on */
+	while ((n = ring_buffer__consume(s->core->rb)) == -EAGAIN)
+		if (!output_flush(s))
+			return false;
 	if (n < 0 && n != -ECANCELED && n != -EINTR) {
 		utrace_error(s, "reading the ring buffer: %s", strerror(-n));
 		s->core->write_error = -n;

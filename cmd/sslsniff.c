@@ -427,6 +427,7 @@ static const char *code_name(const struct name_code *t, int code)
 
 /* Formatted text lives until the next row: one row at a time. */
 static char row_buf[96];
+static char result_buf[48];	/* handshake_result(), which row_buf may quote */
 
 /* "ok", or the library's name for why the handshake failed. */
 static const char *handshake_result(const struct sslsniff_event *e)
@@ -439,16 +440,16 @@ static const char *handshake_result(const struct sslsniff_event *e)
 	case SSLSNIFF_HS_SSL_ERROR:
 		if ((name = code_name(ssl_errors, (int)e->ret)))
 			return name;
-		snprintf(row_buf, sizeof(row_buf), "SSL_ERROR_%lld", (long long)e->ret);
-		return row_buf;
+		snprintf(result_buf, sizeof(result_buf), "SSL_get_error %lld", (long long)e->ret);
+		return result_buf;
 	case SSLSNIFF_HS_GNUTLS:
 		if ((name = code_name(gnutls_errors, (int)e->ret)))
 			return name;
-		snprintf(row_buf, sizeof(row_buf), "GNUTLS_E_%lld", (long long)e->ret);
-		return row_buf;
+		snprintf(result_buf, sizeof(result_buf), "GnuTLS error %lld", (long long)e->ret);
+		return result_buf;
 	}
-	snprintf(row_buf, sizeof(row_buf), "returned %lld", (long long)e->ret);
-	return row_buf;
+	snprintf(result_buf, sizeof(result_buf), "returned %lld", (long long)e->ret);
+	return result_buf;
 }
 
 static void get_comm(struct utrace_session *s, const struct event_hdr *h,

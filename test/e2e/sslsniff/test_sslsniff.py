@@ -5,7 +5,7 @@
     test_sslsniff.py CASE
 
     CASE: openssl curl python-import python-pid gnutls big binary pid exit
-          no-data handshake hex max-bytes count lib embedded nss
+          no-data handshake hex max-bytes count lib embedded nss dlopen
 
 The peers are Debian's: openssl s_server/s_client, curl, /usr/bin/python3
 with ssl (tls_peer.py), gnutls-serv/gnutls-cli (run in a private network
@@ -683,6 +683,30 @@ def case_nss(lab):
           "PR_Read not shown")
 
 
+def case_dlopen(lab):
+    """A program that dlopen()s the host's libssl and writes at once: its
+    very first write is traced, with -p too (the host's copy is probed for
+    the process before it maps it; the look its loader's report starts
+    would come too late)."""
+    exe = helper("dlopen_client")
+    for how in ("-p", "system-wide", "-p", "-p", "-p"):
+        cli = lab.spawn([exe, lab.cert, lab.key], stdin=PIPE)
+        check(read_line(cli) == b"ready\n", "dlopen_client did not start")
+        check(not L.maps(cli.pid, "libssl"), "dlopen_client maps libssl already")
+        tr = lab.tracer(["-j"] + (["-p", str(cli.pid)] if how == "-p" else []),
+                        "out-%d" % cli.pid)
+        cli.stdin.write(b"g")
+        cli.stdin.flush()
+        out = lab.finish(cli, "dlopen_client")
+        check(out == b"written\n", "dlopen_client: %r" % out)
+        time.sleep(0.2)
+        rows = stop_json(tr)
+        got = [d for r, d in calls(of(rows, cli.pid, "write"))]
+        check(got == [b"first write"], "%s: the write right after dlopen(): %r" % (how, got))
+    print("ok: dlopen() of the host's libssl, then a write at once: traced, -p (4 runs) "
+          "and system-wide")
+
+
 CASES = {
     "openssl": case_openssl,
     "curl": case_curl,
@@ -701,6 +725,7 @@ CASES = {
     "lib": case_lib,
     "embedded": case_embedded,
     "nss": case_nss,
+    "dlopen": case_dlopen,
 }
 
 

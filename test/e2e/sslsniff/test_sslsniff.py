@@ -9,9 +9,10 @@
 
 The peers are Debian's: openssl s_server/s_client, curl, /usr/bin/python3
 with ssl (tls_peer.py), gnutls-serv/gnutls-cli (run in a private network
-namespace: gnutls-serv binds every address), and two small C clients built
+namespace: gnutls-serv binds every address), and small C clients built
 by meson: one with OpenSSL linked in statically and exported (like node),
-one on NSS. The key and certificate are made at test time.
+one on NSS, one that dlopen()s libssl and writes at once. The key and
+certificate are made at test time.
 
 Environment: UTRACE (the binary), UTRACE_BUILD (for the C clients).
 """

@@ -23,7 +23,8 @@
 #include "sigstop.h"
 
 /* Without a wakeup, events wait at most this long to be shown. */
-#define POLL_MS 100/*
+#define POLL_MS 100
+/*
  * Output is written once per batch, but a batch ends only when the ring
  * buffer is empty: under a steady stream of large records (whole TLS
  * records) it may not be for long. Past this many bytes of rows, the batch

@@ -339,3 +339,56 @@ void json_string_field(struct obuf *o, const char *key, const char *src,
 	json_key(o, key, "_base64");
 	json_base64(o, src, n);
 }
+
+void json_bytes_field(struct obuf *o, const char *key, const char *src,
+		      size_t n)
+{
+	json_key(o, key, "");
+	json_string(o, src, n);
+	json_key(o, key, "_base64");
+	json_base64(o, src, n);
+}
+
+#define HEX_PER_LINE 16
+
+void hexdump_lines(struct obuf *o, const char *src, size_t n, uint64_t base,
+		   int indent)
+{
+	const unsigned char *s = (const unsigned char *)src;
+
+	for (size_t at = 0; at < n; at += HEX_PER_LINE) {
+		size_t k = n - at < HEX_PER_LINE ? n - at : HEX_PER_LINE;
+		uint64_t off = base + at;
+		char digits[16];
+		int nd = 0;
+
+		obuf_putc(o, '\n');
+		for (int i = 0; i < indent; i++)
+			obuf_putc(o, ' ');
+		do {
+			digits[nd++] = hexdig[off & 0xf];
+			off >>= 4;
+		} while (off || nd < 8);
+		while (nd)
+			obuf_putc(o, digits[--nd]);
+		obuf_putc(o, ' ');
+		for (size_t i = 0; i < HEX_PER_LINE; i++) {
+			char h[3] = { ' ', ' ', ' ' };
+
+			if (i == HEX_PER_LINE / 2)
+				obuf_putc(o, ' ');
+			if (i < k) {
+				h[1] = hexdig[s[at + i] >> 4];
+				h[2] = hexdig[s[at + i] & 0xf];
+			}
+			obuf_put(o, h, sizeof(h));
+		}
+		obuf_put(o, "  |", 3);
+		for (size_t i = 0; i < k; i++) {
+			unsigned char c = s[at + i];
+
+			obuf_putc(o, c >= 0x20 && c < 0x7f ? (char)c : '.');
+		}
+		obuf_putc(o, '|');
+	}
+}

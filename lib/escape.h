@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "obuf.h"
 
@@ -44,5 +45,23 @@ void json_base64(struct obuf *o, const void *src, size_t n);
  * while staying valid UTF-8 for every strict parser.
  */
 void json_string_field(struct obuf *o, const char *key, const char *src, size_t n);
+
+/*
+ * Append `,"key":"readable","key_base64":"exact"` for a binary payload:
+ * the readable form as json_string() writes it, and the exact bytes
+ * always, so a consumer finds them in one place whatever they are.
+ */
+void json_bytes_field(struct obuf *o, const char *key, const char *src, size_t n);
+
+/*
+ * Append a hex dump of @src[0..n) for a terminal, 16 bytes a line, each
+ * line starting with "\n" and @indent spaces:
+ *   OFFSET  hh hh hh hh hh hh hh hh  hh hh hh hh hh hh hh hh  |printable.......|
+ * OFFSET is @base + the byte's index, in hex (8 digits or more). Only
+ * printable ASCII (0x20..0x7e) appears in the right-hand column, each
+ * other byte as '.': nothing in it can act on a terminal.
+ */
+void hexdump_lines(struct obuf *o, const char *src, size_t n, uint64_t base,
+		   int indent);
 
 #endif

@@ -27,6 +27,7 @@
 
 #define PID_WIDTH 7
 #define UID_WIDTH 10	/* subordinate uids of containers reach 7 digits and more */
+#define HEXDUMP_INDENT 4	/* hex dump lines under their row */
 #define CONTAINER_WIDTH 12	/* a short container id; cgroup paths go beyond */
 
 static int out_fd = STDOUT_FILENO;
@@ -170,14 +171,23 @@ static void put_value_table(struct obuf *o, const struct utrace_value *v)
 	case UTRACE_V_BOOL:
 		obuf_puts(o, v->b ? "yes" : "no");
 		break;
+	case UTRACE_V_BYTES:
+		if (v->hexdump)
+			hexdump_lines(o, v->str, v->len, v->offset, HEXDUMP_INDENT);
+		else
+			escape_text(o, v->str, v->len);
+		break;
 	}
 }
 
 static void put_value_json(struct obuf *o, const char *key,
 			   const struct utrace_value *v)
 {
-	if (v->type == UTRACE_V_TEXT) {
-		json_string_field(o, key, v->str, v->len);
+	if (v->type == UTRACE_V_TEXT || v->type == UTRACE_V_BYTES) {
+		if (v->type == UTRACE_V_TEXT)
+			json_string_field(o, key, v->str, v->len);
+		else
+			json_bytes_field(o, key, v->str, v->len);
 		if (v->truncated)
 			obuf_puts(o, ",\"truncated\":true");
 		return;
@@ -205,6 +215,7 @@ static void put_value_json(struct obuf *o, const char *key,
 		obuf_puts(o, v->b ? "true" : "false");
 		break;
 	case UTRACE_V_TEXT:
+	case UTRACE_V_BYTES:
 		break;
 	}
 }
@@ -261,7 +272,7 @@ static void table_row(struct utrace_session *s, const struct event_hdr *e,
 		c->get(s, e, size, &v);
 		start = o->len;
 		put_value_table(o, &v);
-		if (v.type == UTRACE_V_TEXT && v.truncated)
+		if ((v.type == UTRACE_V_TEXT || v.type == UTRACE_V_BYTES) && v.truncated)
 			obuf_puts(o, " [...truncated]");
 		if (c->width) {
 			obuf_pad(o, start, (size_t)c->width);

@@ -190,7 +190,8 @@ void utrace_emit(struct utrace_session *s, const struct event_hdr *e,
 		return;
 	output_event(s, e, size);
 	metrics_row(s, e, size);
-	if (s->opt.count && ++c->printed >= s->opt.count)
+	if (s->opt.count && (!s->tool->event_end || s->tool->event_end(e, size)) &&
+	    ++c->printed >= s->opt.count)
 		c->stop = true;
 	if (s->out.len >= BATCH_BYTES && !output_flush(s))
 		c->stop = true;
@@ -248,8 +249,12 @@ static int make_waiter(struct utrace_session *s)
 
 static bool consume(struct utrace_session *s)
 {
-	int n = ring_buffer__consume(s->core->rb);
+	int n;
 
+	/* the record that said -EAGAIN is consumed: write, then go on */
+	while ((n = ring_buffer__consume(s->core->rb)) == -EAGAIN)
+		if (!output_flush(s))
+			return false;
 	if (n < 0 && n != -ECANCELED && n != -EINTR) {
 		utrace_error(s, "reading the ring buffer: %s", strerror(-n));
 		s->core->write_error = -n;

@@ -309,6 +309,7 @@ struct look {
 	bool core_only;		/* only the core's own targets */
 	bool new_loader;	/* a dynamic loader first probed in this look */
 	int matched;		/* tool targets probed */
+	int watched;		/* the core's own (the dynamic loader) probed */
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
 	int err;		/* the first error, with the file it concerns */
@@ -371,6 +372,8 @@ static void consider(struct utrace_session *s, struct look *lk, int ti,
 	}
 	if (!s->core->internal[ti])
 		lk->matched++;
+	else
+		lk->watched++;
 }
 
 static bool same_mntns(const struct utrace_session *s, pid_t pid)
@@ -643,6 +646,61 @@ void targets_new_file(struct utrace_session *s, const char *path)
 
 /* ---- at start ---- */
 
+/* Does a tool target say its files may come later, with dlopen()? */
+static bool later(const struct utrace_session *s)
+{
+	const struct utrace_core *c = s->core;
+
+	for (int ti = 0; ti < c->ntargets; ti++)
+		if (!c->internal[ti] && (c->targets[ti]->flags & UTRACE_DLOPEN))
+			return true;
+	return false;
+}
+
+/* No privilege here means none for anything found later: say so now. */
+static bool refused(int err)
+{
+	int e = utrace_err_errno(err);
+
+	return e == EPERM || e == EACCES;
+}
+
+/*
+ * Host copies, for every process (@pid -1), or for one -p process: then
+ * those of targets whose files may come later (UTRACE_DLOPEN), so that a
+ * library the process loads is traced by the kernel from its first call,
+ * before any look at the process could probe it.
+ */
+static int attach_hosts(struct utrace_session *s, pid_t pid)
+{
+	struct utrace_core *c = s->core;
+
+	for (int ti = 0; ti < c->ntargets; ti++) {
+		const struct utrace_target *t = c->targets[ti];
+
+		if (pid > 0 && !(t->flags & UTRACE_DLOPEN))
+			continue;
+		for (const char *const *h = t->host; h && *h; h++) {
+			struct tfile *f;
+			int err = tfile_open_path(&c->files, *h, &f);
+
+			if (f)
+				f->by_path = true;
+			if (!err)
+				err = judge(s, ti, f);
+			if (!err)
+				err = probe_file(s, ti, f, pid);
+			if (err && refused(err)) {
+				utrace_error(s, "%s: %s", *h, utrace_why(err));
+				return UTRACE_EXIT_ERROR;
+			}
+			if (err)
+				utrace_verbose(s, "%s: %s", *h, utrace_why(err));
+		}
+	}
+	return UTRACE_EXIT_OK;
+}
+
 static int attach_pids(struct utrace_session *s)
 {
 	for (int i = 0; i < s->opt.npids; i++) {
@@ -670,47 +728,16 @@ static int attach_pids(struct utrace_session *s)
 				     utrace_why(lk.exe_err));
 			return UTRACE_EXIT_ERROR;
 		}
-		if (!lk.matched) {
+		if (!lk.matched && !(lk.watched && later(s))) {
 			utrace_error(s, "process %d %s", lk.pid,
 				     s->tool->absent ? s->tool->absent : "has nothing to trace");
 			return UTRACE_EXIT_ERROR;
 		}
-	}
-	return UTRACE_EXIT_OK;
-}
-
-/* No privilege here means none for anything found later: say so now. */
-static bool refused(int err)
-{
-	int e = utrace_err_errno(err);
-
-	return e == EPERM || e == EACCES;
-}
-
-static int attach_hosts(struct utrace_session *s)
-{
-	struct utrace_core *c = s->core;
-
-	for (int ti = 0; ti < c->ntargets; ti++) {
-		const struct utrace_target *t = c->targets[ti];
-
-		for (const char *const *h = t->host; h && *h; h++) {
-			struct tfile *f;
-			int err = tfile_open_path(&c->files, *h, &f);
-
-			if (f)
-				f->by_path = true;
-			if (!err)
-				err = judge(s, ti, f);
-			if (!err)
-				err = probe_file(s, ti, f, -1);
-			if (err && refused(err)) {
-				utrace_error(s, "%s: %s", *h, utrace_why(err));
-				return UTRACE_EXIT_ERROR;
-			}
-			if (err)
-				utrace_verbose(s, "%s: %s", *h, utrace_why(err));
-		}
+		if (!lk.matched)
+			utrace_verbose(s, "process %d: nothing to trace yet: waiting for its dynamic loader to load it",
+				       lk.pid);
+		if ((err = attach_hosts(s, lk.pid)))
+			return err;
 	}
 	return UTRACE_EXIT_OK;
 }
@@ -740,7 +767,7 @@ int targets_attach(struct utrace_session *s)
 		return attach_pids(s);
 	if (s->explicit_files)
 		return UTRACE_EXIT_OK;
-	if ((rc = attach_hosts(s)))
+	if ((rc = attach_hosts(s, -1)))
 		return rc;
 	/*
 	 * utrace's own libraries are the host's: probed first, and a refusal

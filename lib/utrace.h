@@ -101,7 +101,13 @@ struct utrace_probe {
 
 /* struct utrace_target.flags */
 #define UTRACE_PER_PROCESS 0x1	/* probes only for the process it was found in */
-#define UTRACE_DLOPEN	0x2	/* also libraries a process loads later */
+/*
+ * Its files may come later, with dlopen() (python imports _ssl when a
+ * script first wants TLS): -p PID of a process that maps none of them yet
+ * is no error when its dynamic loader can be watched; they are traced when
+ * it loads them. (Every process's loader is watched anyway.)
+ */
+#define UTRACE_DLOPEN	0x2
 
 struct utrace_target {
 	const char *what;		/* "libc", "bash": for messages */
@@ -133,18 +139,27 @@ enum utrace_value_type {
 	UTRACE_V_S64,
 	UTRACE_V_MS,		/* nanoseconds shown as milliseconds */
 	UTRACE_V_BOOL,
+	/*
+	 * Untrusted binary bytes (payloads): escaped like TEXT in the table,
+	 * or a hex dump on the lines after the row (@hexdump); in JSON the
+	 * readable form under KEY and the exact bytes under KEY_base64,
+	 * always.
+	 */
+	UTRACE_V_BYTES,
 };
 
 struct utrace_value {
 	enum utrace_value_type type;
-	bool truncated;		/* TEXT: cut; " [...truncated]", "truncated":true */
+	bool truncated;		/* TEXT, BYTES: cut; " [...truncated]", "truncated":true */
+	bool hexdump;		/* BYTES: a hex dump in the table */
 	union {
 		const char *str;
 		uint64_t u64;
 		int64_t s64;
 		bool b;
 	};
-	size_t len;		/* TEXT, STR: bytes */
+	size_t len;		/* TEXT, STR, BYTES: bytes */
+	uint64_t offset;	/* BYTES: the hex dump's first offset */
 };
 
 struct utrace_column {
@@ -202,6 +217,12 @@ struct utrace_tool {
 	const char *tracing;		/* "bash command lines" in "Tracing ..." */
 	size_t priv_size;		/* tool state, zeroed; argp's input */
 
+	/*
+	 * The ring buffer's default size, 0 for the core's (1M): a tool whose
+	 * records are large (whole TLS records) wants room for a burst.
+	 */
+	uint64_t buffer_default;
+
 	/* The embedded BPF object: the skeleton's NAME__elf_bytes(). */
 	const void *(*bpf_elf)(size_t *size);
 	/*
@@ -225,6 +246,13 @@ struct utrace_tool {
 	 * -l) with utrace_trace_path(). Optional.
 	 */
 	int (*attach)(struct utrace_session *s);
+
+	/*
+	 * Optional, for tools whose events come in several records (a call
+	 * split into numbered parts): does record @e end an event? -c counts
+	 * only those. NULL: every record is an event.
+	 */
+	bool (*event_end)(const struct event_hdr *e, size_t size);
 
 	/* Output: TIME, PID and (-U) UID are printed by the core. */
 	int time_width;			/* width of the TIME column */

@@ -283,6 +283,59 @@ static void test_string_field(void)
 	obuf_free(&o);
 }
 
+static void test_bytes_field(void)
+{
+	static const struct {
+		struct bytes in;
+		const char *out;
+	} v[] = {
+		/* valid UTF-8 too: the exact bytes are always there */
+		{ B("GET /"), ",\"data\":\"GET /\",\"data_base64\":\"R0VUIC8=\"" },
+		{ B(""), ",\"data\":\"\",\"data_base64\":\"\"" },
+		{ B("\x1b\x00\xff"),
+		  ",\"data\":\"\\u001b\\u0000" FFFD "\",\"data_base64\":\"GwD/\"" },
+	};
+	struct obuf o = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		obuf_reset(&o);
+		json_bytes_field(&o, "data", v[i].in.p, v[i].in.n);
+		expect_bytes("json_bytes_field", v[i].in, o.data, o.len, v[i].out);
+	}
+	obuf_free(&o);
+}
+
+static void test_hexdump(void)
+{
+	static const struct {
+		struct bytes in;
+		uint64_t base;
+		int indent;
+		const char *out;
+	} v[] = {
+		{ B(""), 0, 4, "" },
+		{ B("GET / HTTP/1.1\r\n"), 0, 2,
+		  "\n  00000000  47 45 54 20 2f 20 48 54  54 50 2f 31 2e 31 0d 0a  |GET / HTTP/1.1..|" },
+		/* a short last line keeps the columns; controls and high bytes are dots */
+		{ B("0123456789abcdef\x1b[2J\x7f\x80\xe2\x80\xae"), 0x10, 0,
+		  "\n00000010  30 31 32 33 34 35 36 37  38 39 61 62 63 64 65 66  |0123456789abcdef|"
+		  "\n00000020  1b 5b 32 4a 7f 80 e2 80  ae                       |.[2J.....|" },
+		/* offsets past 4 GiB get more digits */
+		{ B("A"), 0x123456789ULL, 0,
+		  "\n123456789  41" "                                                " "|A|" },
+	};
+	struct obuf o = { 0 };
+	size_t i;
+
+	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+		obuf_reset(&o);
+		hexdump_lines(&o, v[i].in.p, v[i].in.n, v[i].base, v[i].indent);
+		expect_bytes("hexdump_lines", v[i].in, o.data, o.len, v[i].out);
+	}
+	obuf_free(&o);
+}
+
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
 /* xorshift64*: fixed seed, so a failure reproduces on every run. */
@@ -392,6 +445,8 @@ int main(void)
 	test_appends();
 	test_base64();
 	test_string_field();
+	test_bytes_field();
+	test_hexdump();
 	test_properties();
 	if (failures) {
 		fprintf(stderr, "test_escape: %d failure(s)\n", failures);

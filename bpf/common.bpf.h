@@ -137,9 +137,12 @@ static __always_inline void utrace_submit(void *e)
 }
 
 /*
- * Send @size bytes of @data (a record built elsewhere, e.g. in a per-CPU
- * scratch buffer) as one record of exactly that size: records as small as
- * their content, where bpf_ringbuf_reserve() needs a size fixed at load.
+ * Send @size bytes of @data (a record built elsewhere) as one record of
+ * exactly that size: records as small as their content, where
+ * bpf_ringbuf_reserve() needs a size fixed at load. A per-CPU scratch
+ * buffer for @data must be claimed first (sslsniff's slots): a uprobe
+ * program can be preempted, and another thread's program on the same CPU
+ * would write into it meanwhile.
  */
 static __always_inline void utrace_output(void *data, __u64 size)
 {

@@ -457,9 +457,10 @@ static void look_libs(struct utrace_session *s, struct look *lk,
 		/* code is what probes go on; each file once */
 		if (!pm->x || !pm->inode || pm->path[0] != '/' || seen_before(m, i))
 			continue;
-		if (exe && pm->inode == exe->ino &&
-		    makedev(pm->dev_major, pm->dev_minor) == exe->dev)
-			continue;
+		/*
+		 * The executable too: a program may be a library as well
+		 * (the dynamic loader run as a command, ld.so PROGRAM).
+		 */
 		if (!wanted(s, lk, pm->path, exe, &which))
 			continue;
 		f = tfile_find(&s->core->files, makedev(pm->dev_major, pm->dev_minor),

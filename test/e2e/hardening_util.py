@@ -97,7 +97,13 @@ def bpftool(*args):
     exe = shutil.which("bpftool") or "/usr/sbin/bpftool"
     if not os.path.exists(exe):
         fail("bpftool is needed to list the kernel's BPF programs and links")
-    p = subprocess.run([exe, "-j"] + list(args), capture_output=True, timeout=20)
+    # a listing fails when a program or link goes away while it is read
+    # (another tracer on the machine exiting): that is no answer, ask again
+    for attempt in range(5):
+        p = subprocess.run([exe, "-j"] + list(args), capture_output=True, timeout=20)
+        if p.returncode == 0:
+            break
+        time.sleep(0.1)
     if p.returncode != 0:
         fail("bpftool %s: exit %d: %s" % (" ".join(args), p.returncode, p.stderr[:300]))
     text = p.stdout.decode().strip()

@@ -147,6 +147,12 @@ const char *utrace_file_name(const struct tfile *f)
 	return f->name;
 }
 
+void utrace_file_id(const struct tfile *f, dev_t *dev, ino_t *ino)
+{
+	*dev = f->dev;
+	*ino = f->ino;
+}
+
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err)
 {
 	return tfile_symbols(f, err);

@@ -248,6 +248,8 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 
 /* The file's name for messages, its symbols (read once), Go or not. */
 const char *utrace_file_name(const struct tfile *f);
+/* Its identity: the file a path or a mapping names is this one if equal. */
+void utrace_file_id(const struct tfile *f, dev_t *dev, ino_t *ino);
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
 bool utrace_file_is_go(const struct tfile *f);
 

@@ -340,6 +340,8 @@ static int setup(struct utrace_session *s)
 	}
 	if ((err = targets_attach(s)))
 		return err;
+	if (s->tool->started && (err = s->tool->started(s)))
+		return err;
 	if (!utrace_attached(s)) {
 		utrace_error(s, "nothing to trace: no probe could be attached");
 		return UTRACE_EXIT_ERROR;

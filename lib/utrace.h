@@ -182,6 +182,13 @@ struct utrace_tool {
 	 * -l) with utrace_trace_path(). Optional.
 	 */
 	int (*attach)(struct utrace_session *s);
+	/*
+	 * After the probes of the start are in place (the -p processes, or
+	 * host copies and every running process), before tracing: check that
+	 * what the operator asked for was found, and say what was not.
+	 * Returns an exit code. Optional.
+	 */
+	int (*started)(struct utrace_session *s);
 
 	/* Output: TIME, PID and (-U) UID are printed by the core. */
 	int time_width;			/* width of the TIME column */

@@ -52,6 +52,9 @@ const char *utrace_strerror(int err, char *buf, size_t len)
 	case UTRACE_L_KERNEL:
 		if (e == EOPNOTSUPP)
 			return "the kernel refused the probe: no BPF cookies (Linux 5.15 or later, with BPF links, is needed)";
+		/* ENOTSUPP, the kernel's own: its instruction decoder said no */
+		if (e == 524)
+			return "the kernel refused the probe: it cannot probe the instruction there";
 		snprintf(buf, len, "the kernel refused the probe: %s",
 			 e == EPERM || e == EACCES ? "permission denied" : strerror(e));
 		return buf;

@@ -18,7 +18,11 @@
 
 #include "core.h"
 #include "uprobe_multi.h"
+#include "x86probe.h"
 #include "x86ret.h"
+
+/* The kernel's ENOTSUPP (include/linux/errno.h), not the libc's EOPNOTSUPP. */
+#define KERNEL_ENOTSUPP 524
 
 /*
  * Before load: programs meant for uprobe_multi links must say so, and a
@@ -71,6 +75,25 @@ static bool known(const struct utrace_core *c, const struct probe_req *r)
 	return false;
 }
 
+/*
+ * Would the kernel take a probe at @offset (x86probe.h)? Said now, by
+ * the tool's request, rather than by a link refused whole later.
+ */
+static bool insn_ok(struct utrace_session *s, struct tfile *f, uint64_t offset)
+{
+	uint8_t code[15];
+	ssize_t n = pread(f->fd, code, sizeof(code), (off_t)offset);
+	const char *why;
+
+	if (n <= 0)
+		return true;	/* the kernel says what it makes of it */
+	why = x86_probe_refused(code, (size_t)n);
+	if (why)
+		utrace_verbose(s, "%s: no probe at offset %#llx: the kernel cannot probe %s",
+			       f->name, (unsigned long long)offset, why);
+	return !why;
+}
+
 int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		 const char *prog, unsigned int flags, uint64_t offset,
 		 uint64_t cookie)
@@ -91,6 +114,8 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		return UTRACE_ERR(UTRACE_L_UNSAFE, EXDEV);
 	if (known(c, &r))
 		return 0;
+	if (!insn_ok(s, f, offset))
+		return UTRACE_ERR(UTRACE_L_KERNEL, KERNEL_ENOTSUPP);
 	if (c->nreqs == c->capreqs) {
 		size_t cap = c->capreqs ? 2 * c->capreqs : 64;
 		struct probe_req *v = realloc(c->reqs, cap * sizeof(*v));
@@ -202,7 +227,7 @@ static void link_close(struct plink *l)
 }
 
 /* One link for the requests [from, to) of one set. */
-static int attach_set(struct utrace_session *s, size_t from, size_t to)
+static int attach_link(struct utrace_session *s, size_t from, size_t to)
 {
 	struct utrace_core *c = s->core;
 	const struct probe_req *r = &c->reqs[from];
@@ -249,6 +274,47 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to)
 	return 0;
 }
 
+/*
+ * Did the kernel refuse a link for an offset in it? It cannot probe some
+ * instructions (ENOTSUPP from the instruction decoder), and one such
+ * offset fails a whole uprobe_multi link: a glob over a libc finds one.
+ */
+static bool offset_refused(int err)
+{
+	int e = utrace_err_errno(err);
+
+	return utrace_err_layer(err) == UTRACE_L_KERNEL && (e == KERNEL_ENOTSUPP || e == EINVAL);
+}
+
+/*
+ * The requests [from, to) of one set: one link, or where the kernel
+ * refuses it for an offset, the halves, until the offsets it refuses are
+ * alone and left out (counted in *@dropped). An error when nothing could
+ * be attached, or the refusal is of another kind.
+ */
+static int attach_set(struct utrace_session *s, size_t from, size_t to, size_t *dropped)
+{
+	size_t mid = from + (to - from) / 2;
+	int err = attach_link(s, from, to), e1, e2;
+
+	if (!err || !offset_refused(err))
+		return err;
+	if (to - from == 1) {
+		utrace_verbose(s, "%s: the kernel cannot probe offset %#llx: %s",
+			       s->core->reqs[from].file->name,
+			       (unsigned long long)s->core->reqs[from].offset, utrace_why(err));
+		++*dropped;
+		return err;
+	}
+	e1 = attach_set(s, from, mid, dropped);
+	if (e1 && !offset_refused(e1))
+		return e1;
+	e2 = attach_set(s, mid, to, dropped);
+	if (e2 && !offset_refused(e2))
+		return e2;
+	return e1 && e2 ? err : 0;
+}
+
 /* Sets in order: return probes first, so that every call whose entry is
  * recorded is also seen to return. */
 static int cmp_req(const void *a, const void *b)
@@ -272,11 +338,15 @@ int probes_commit(struct utrace_session *s)
 
 	qsort(c->reqs, c->nreqs, sizeof(*c->reqs), cmp_req);
 	while (from < c->nreqs && !err) {
-		size_t to = from + 1;
+		size_t to = from + 1, dropped = 0;
 
 		while (to < c->nreqs && !cmp_req(&c->reqs[from], &c->reqs[to]))
 			to++;
-		err = attach_set(s, from, to);
+		err = attach_set(s, from, to, &dropped);
+		if (!err && dropped)
+			utrace_error(s, "warning: %s: the kernel cannot probe %zu of %zu %soffsets: left out (-v: which)",
+				     c->reqs[from].file->name, dropped, to - from,
+				     c->reqs[from].ret ? "return probe " : "");
 		from = to;
 	}
 	c->nreqs = 0;

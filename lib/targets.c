@@ -634,7 +634,8 @@ static int attach_pids(struct utrace_session *s)
 				     utrace_why(err));
 			return UTRACE_EXIT_ERROR;
 		}
-		if (!lk.matched) {
+		/* a tool that checks what was found says what this one lacks */
+		if (!lk.matched && !s->tool->started) {
 			utrace_error(s, "process %d %s", lk.pid,
 				     s->tool->absent ? s->tool->absent : "has nothing to trace");
 			return UTRACE_EXIT_ERROR;

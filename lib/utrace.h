@@ -185,8 +185,9 @@ struct utrace_tool {
 	/*
 	 * After the probes of the start are in place (the -p processes, or
 	 * host copies and every running process), before tracing: check that
-	 * what the operator asked for was found, and say what was not.
-	 * Returns an exit code. Optional.
+	 * what the operator asked for was found, and say what was not (also
+	 * a -p process in which nothing was found: the core leaves that to
+	 * a tool with this hook). Returns an exit code. Optional.
 	 */
 	int (*started)(struct utrace_session *s);
 

@@ -32,6 +32,7 @@ struct probe_req {
 	struct tfile *file;
 	const struct bpf_program *prog;
 	bool ret;
+	bool exit;		/* a return probe, or a probe at a RET */
 	pid_t pid;
 	uint64_t offset, cookie;
 };

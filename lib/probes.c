@@ -10,6 +10,7 @@
  * exits, however it exits (kill -9 included).
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -101,6 +102,7 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 	struct utrace_core *c = s->core;
 	struct probe_req r = {
 		.file = f, .ret = flags & UTRACE_RETURN, .pid = pid > 0 ? pid : -1,
+		.exit = flags & (UTRACE_RETURN | UTRACE_AT_RETS),
 		.offset = offset, .cookie = cookie,
 	};
 
@@ -157,8 +159,8 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 	if (!n)
 		return UTRACE_ERR(UTRACE_L_ELF, ENODATA);
 	for (size_t i = 0; i < n && !err; i++)
-		err = utrace_probe(s, f, pid, prog, 0, sym->offset + (rets[i] - sym->vaddr),
-				   cookie);
+		err = utrace_probe(s, f, pid, prog, UTRACE_AT_RETS,
+				   sym->offset + (rets[i] - sym->vaddr), cookie);
 	return err;
 }
 
@@ -176,6 +178,23 @@ void utrace_file_id(const struct tfile *f, dev_t *dev, ino_t *ino)
 {
 	*dev = f->dev;
 	*ino = f->ino;
+}
+
+static int needed_match(const char *soname, void *arg)
+{
+	return !fnmatch(arg, soname, 0);
+}
+
+bool utrace_file_needs(struct tfile *f, const char *soname)
+{
+	struct elf_file *ef;
+	int found;
+
+	if (f->fd < 0 || elf_open_fd(f->fd, &ef))
+		return false;
+	found = elf_for_each_needed_of(ef, needed_match, (void *)soname);
+	elf_close(ef);
+	return found > 0;
 }
 
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err)
@@ -315,12 +334,14 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to, size_t *
 	return e1 && e2 ? err : 0;
 }
 
-/* Sets in order: return probes first, so that every call whose entry is
- * recorded is also seen to return. */
+/* Sets in order: return probes (and probes at RETs) first, so that every
+ * call whose entry is recorded is also seen to return. */
 static int cmp_req(const void *a, const void *b)
 {
 	const struct probe_req *x = a, *y = b;
 
+	if (x->exit != y->exit)
+		return x->exit ? -1 : 1;
 	if (x->ret != y->ret)
 		return x->ret ? -1 : 1;
 	if (x->file != y->file)

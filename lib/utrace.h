@@ -240,7 +240,9 @@ int utrace_trace_path(struct utrace_session *s, const struct utrace_target *t,
 /*
  * For a target's attach(): probe @prog at @offset of file @f for @pid
  * (-1: every process that maps it), with @cookie. The core puts every
- * offset of one (file, program, direction, pid) into one link.
+ * offset of one (file, program, direction, pid) into one link. @flags:
+ * UTRACE_RETURN for a return probe; UTRACE_AT_RETS for a plain probe on
+ * a RET (attached with the return probes, before any entry's).
  */
 int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		 const char *prog, unsigned int flags, uint64_t offset,
@@ -258,6 +260,8 @@ int utrace_probe_rets(struct utrace_session *s, struct tfile *f, pid_t pid,
 const char *utrace_file_name(const struct tfile *f);
 /* Its identity: the file a path or a mapping names is this one if equal. */
 void utrace_file_id(const struct tfile *f, dev_t *dev, ino_t *ino);
+/* Does it need (DT_NEEDED) a library whose soname matches glob @soname? */
+bool utrace_file_needs(struct tfile *f, const char *soname);
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
 bool utrace_file_is_go(const struct tfile *f);
 

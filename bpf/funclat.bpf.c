@@ -9,7 +9,9 @@
  * function) are part of its time and only counted as nested
  * (frame.bpf.h's rule: the outermost call is the one timed). By default
  * the latency goes into the function's log2 histogram in the kernel;
- * with -m, calls at least that long are sent as events.
+ * with -m, calls at least that long are sent as events. In C++ and Rust
+ * files the return is seen by probes on the function's RET instructions
+ * (func_at_ret) instead of a return probe (func_return).
  */
 #include <stdbool.h>
 
@@ -44,15 +46,30 @@ SEC("uprobe")
 int func_enter(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns(), sp = PT_REGS_SP(ctx);
+	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
 	struct call c = {
 		.f = { .ts = now, .sp = sp },
-		.func = (__u32)bpf_get_attach_cookie(ctx),
+		.func = cookie & ~FUNCLAT_AT_RETS,
 	};
+	struct call *outer;
 	__u64 *n;
 
 	if (!utrace_traced())
 		return 0;
-	if (!frame_outer(sp, now)) {
+	outer = frame_outer(sp, now);
+	/*
+	 * At its RETs, a call left by an exception leaves its frame, whose
+	 * slot the next call from the same place fills the same way: the
+	 * same function at the same depth again is that next call (a tail
+	 * call to itself, the one other way here, compilers make a loop).
+	 */
+	if (outer && outer->f.ret && outer->f.sp == sp && outer->func == c.func)
+		outer = NULL;
+	if (!outer) {
+		/* timed at its RETs: the slot keeps the caller's address */
+		if ((cookie & FUNCLAT_AT_RETS) &&
+		    bpf_probe_read_user(&c.f.ret, sizeof(c.f.ret), (void *)sp))
+			return 0;
 		frame_push(&c);
 		return 0;
 	}
@@ -62,33 +79,50 @@ int func_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-SEC("uretprobe")
-int func_return(struct pt_regs *ctx)
+/* The outermost call @p returned now: count it, or send it. */
+static __always_inline void returned(struct call *p, __u64 now)
 {
-	__u64 now = bpf_ktime_get_boot_ns(), ts, latency;
-	struct call *p = frame_current();
+	__u64 ts = p->f.ts, latency;
 	struct funclat_event *e;
-	__u32 func;
+	__u32 func = p->func;
 
-	if (!p || !frame_returns(&p->f, PT_REGS_SP(ctx)))
-		return 0;	/* none in flight, or a nested call's return */
-	ts = p->f.ts;
-	func = p->func;
-	frame_pop();
+	frame_pop();		/* @p may be reused from here on */
 	latency = now - ts;
 	if (!rows) {
 		utrace_hist_add(func, latency);
-		return 0;
+		return;
 	}
 	if (latency < min_ns)
-		return 0;
+		return;
 	e = utrace_reserve(sizeof(*e));
 	if (!e)
-		return 0;
+		return;
 	utrace_fill_hdr(&e->hdr, ts);
 	e->latency_ns = latency;
 	e->func = func;
 	e->pad = 0;
 	utrace_submit(e);
+}
+
+SEC("uretprobe")
+int func_return(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct call *p = frame_current();
+
+	/* none in flight, or a nested call's return */
+	if (p && frame_returns(&p->f, PT_REGS_SP(ctx)))
+		returned(p, now);
+	return 0;
+}
+
+SEC("uprobe")
+int func_at_ret(struct pt_regs *ctx)
+{
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct call *p = frame_current();
+
+	if (p && frame_returns_at_ret(&p->f, PT_REGS_SP(ctx)))
+		returned(p, now);
 	return 0;
 }

@@ -54,6 +54,7 @@ enum miss {
 	MISS_SYMBOLS,		/* its symbols could not be read */
 	MISS_OTHER_PROG,	/* -p: the process runs another program */
 	MISS_INSN,		/* the kernel cannot probe its first instruction */
+	MISS_NO_RET,		/* timed at its RETs, and none was found */
 };
 
 struct spec {
@@ -361,9 +362,60 @@ static bool insn_refused(int err)
 	return utrace_err_layer(err) == UTRACE_L_KERNEL && utrace_err_errno(err) == 524;
 }
 
+/* Why calls of @m cannot be timed at their RETs, or NULL. */
+static const char *no_rets(const struct match *m, int err)
+{
+	if (m->sym->type == STT_GNU_IFUNC)
+		return "its implementation is not known to be timed at its RET instructions";
+	switch (utrace_err_errno(err)) {
+	case 0:
+		return NULL;
+	case ENODATA:
+		return "it has no RET instruction to time its return at";
+	case EFBIG:
+		return "its size is unknown (or over 1 MiB): its RET instructions cannot be found";
+	case EILSEQ:
+		return "its code does not decode: its RET instructions cannot be found";
+	}
+	return utrace_err_layer(err) == UTRACE_L_ELF ? "its RET instructions cannot be found" : NULL;
+}
+
+/*
+ * The probes of one function: entry, and a return probe, or with
+ * @at_rets a probe on each RET instruction.
+ */
+static int probe_one(struct utrace_session *s, struct tfile *f, pid_t pid,
+		     const struct match *m, uint32_t id, bool at_rets)
+{
+	char why[512];
+	const char *bad;
+	int err;
+
+	if (!at_rets) {
+		err = utrace_probe(s, f, pid, "func_return", UTRACE_RETURN, m->offset, id);
+	} else if (m->sym->type == STT_GNU_IFUNC) {
+		err = UTRACE_ERR(UTRACE_L_ELF, ENOTSUP);
+	} else {
+		id |= FUNCLAT_AT_RETS;
+		err = utrace_probe_rets(s, f, pid, "func_at_ret", m->sym, id);
+	}
+	bad = at_rets ? no_rets(m, err) : NULL;
+	if (bad) {
+		snprintf(why, sizeof(why), "%.*s is timed at its RET instructions, in a file an exception or a panic may unwind through, and %s",
+			 (int)(m->len < 256 ? m->len : 256), m->sym->name, bad);
+		if (!m->spec->fs.glob)
+			missed(m->spec, MISS_NO_RET, utrace_file_name(f), pid, why);
+		utrace_verbose(s, "%s: %s: %s", m->spec->arg, utrace_file_name(f), why);
+		return 1;
+	}
+	if (!err)
+		err = utrace_probe(s, f, pid, "func_enter", 0, m->offset, id);
+	return err;
+}
+
 /* Probe each address once: the first SPEC's and best name it has. */
 static int probe_matches(struct utrace_session *s, struct tfile *f, pid_t pid,
-			 struct match *v, size_t n, size_t *probed)
+			 struct match *v, size_t n, bool at_rets, size_t *probed)
 {
 	char why[512];
 	int err;
@@ -385,10 +437,9 @@ static int probe_matches(struct utrace_session *s, struct tfile *f, pid_t pid,
 			missed(v[i].spec, MISS_FULL, utrace_file_name(f), pid, NULL);
 			break;
 		}
-		err = utrace_probe(s, f, pid, "func_return", UTRACE_RETURN, v[i].offset,
-				   (uint64_t)id);
-		if (!err)
-			err = utrace_probe(s, f, pid, "func_enter", 0, v[i].offset, (uint64_t)id);
+		err = probe_one(s, f, pid, &v[i], (uint32_t)id, at_rets);
+		if (err == 1)
+			continue;
 		if (insn_refused(err)) {
 			snprintf(why, sizeof(why), "the kernel cannot probe the first instruction of %.*s (-v: why)",
 				 (int)(v[i].len < 256 ? v[i].len : 256), v[i].sym->name);
@@ -403,6 +454,23 @@ static int probe_matches(struct utrace_session *s, struct tfile *f, pid_t pid,
 		(*probed)++;
 	}
 	return 0;
+}
+
+/*
+ * Code an exception (C++) or a panic (Rust) may unwind through: a return
+ * probe's trampoline in a return address slot has no unwind entry, and
+ * the unwinder ends the program (std::terminate). Such code is timed at
+ * its RET instructions instead. Its language, or NULL.
+ */
+static const char *unwinding(struct tfile *f, const struct elf_symbols *syms)
+{
+	if (utrace_file_needs(f, "libstdc++.so*") || utrace_file_needs(f, "libc++.so*") ||
+	    utrace_file_needs(f, "libc++abi.so*") ||
+	    elf_symbols_find(syms, "__gxx_personality_v0", ELF_FUNCS))
+		return "C++";
+	if (elf_symbols_find(syms, "rust_eh_personality", ELF_FUNCS))
+		return "Rust";
+	return NULL;
 }
 
 /* Is @f the file @g's target @t means? Names aside: the core matched them. */
@@ -471,6 +539,7 @@ static int attach_file(struct utrace_session *s, const struct utrace_target *t,
 	const struct elf_symbols *syms;
 	const char *name = utrace_file_name(f);
 	size_t n = 0, probed = 0;
+	const char *lang;
 	struct match *v;
 	int err = 0;
 
@@ -497,7 +566,10 @@ static int attach_file(struct utrace_session *s, const struct utrace_target *t,
 		g->specs[i]->nmatch = 0;
 		match_spec(s, g->specs[i], f, pid, syms, v, &n);
 	}
-	err = probe_matches(s, f, pid, v, n, &probed);
+	lang = unwinding(f, syms);
+	if (lang)
+		utrace_verbose(s, "%s: %s code: calls are timed at their RET instructions", name, lang);
+	err = probe_matches(s, f, pid, v, n, lang != NULL, &probed);
 	free(v);
 	if (err)
 		return err;
@@ -745,6 +817,7 @@ static void say_missed(struct utrace_session *s, const struct spec *sp)
 	case MISS_UNSAFE:
 	case MISS_IFUNC:
 	case MISS_INSN:
+	case MISS_NO_RET:
 		utrace_error(s, "%s: %s: %s%s", sp->arg, sp->miss_file, sp->miss_detail, where);
 		return;
 	case MISS_FULL:

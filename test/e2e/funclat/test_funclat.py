@@ -36,6 +36,7 @@ HERE_BUILD = os.path.join(BUILD, "test", "e2e", "funclat")
 PROG = os.environ.get("FUNCLAT_PROG") or os.path.join(HERE_BUILD, "funclat_prog")
 LIB = os.environ.get("FUNCLAT_LIB") or os.path.join(HERE_BUILD, "libfunclat_test.so")
 GO = os.environ.get("FUNCLAT_GO")
+CXX = os.environ.get("FUNCLAT_CXX")
 
 SHORT_BUCKET = 20       # fl_short: 1.2 ms in [2^20, 2^21) ns
 LONG_BUCKET = 24        # fl_long: 17 ms in [2^24, 2^25) ns
@@ -507,6 +508,40 @@ def case_errors():
     p.run()
     h = hists(stop(tr, "glob with fl_locked in it"), "skips")
     check(sorted(h) == ["fl_short"], "a glob over fl_locked: %r" % sorted(h))
+
+
+def case_cxx():
+    """A C++ program with exceptions thrown through a traced function: it
+    runs as untraced (a return probe's trampoline would have ended it),
+    the calls that return are timed, those left by the exception not."""
+    if not CXX:
+        if os.environ.get("UTRACE_REQUIRE_BPF") == "1":
+            fail("no C++ test program (FUNCLAT_CXX: install g++)")
+        print("SKIP: no C++ compiler")
+        sys.exit(77)
+    for mode in ([], ["-m", "0"]):
+        p = subprocess.Popen([CXX, "5"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE)
+        PROCS.append(p)
+        check(p.stdout.readline() == b"ready\n", "funclat_cxx did not start")
+        tr = tracer(["-j", "-v"] + mode + ["-p", p.pid, ":cx_middle", ":cx_thrower"], "cxx")
+        out, err = p.communicate(b"go\n", timeout=30)
+        check(p.returncode == 0 and out == b"caught 5\n",
+              "the C++ program traced (%s): exit %d, %r %r" % (mode, p.returncode, out, err))
+        rc, data = tr.stop(signal.SIGINT)
+        check(rc == 0, "funclat: exit %d: %s" % (rc, tr.stderr_text()[-300:]))
+        check("calls are timed at their RET instructions" in tr.stderr_text(),
+              "not timed at RETs: %s" % tr.stderr_text()[-500:])
+        if mode:
+            rows = rows_of(data)
+            check([r["function"] for r in rows] == ["cx_middle"] * 5 and
+                  all(1.2 <= r["latency_ms"] < 5 for r in rows), "-m 0: %r" % rows)
+            continue
+        h = hists(data, "cxx")
+        in_bucket(h["cx_middle"], SHORT_BUCKET, 5, "cx_middle")
+        # every cx_thrower call ran inside a cx_middle call
+        check(h["cx_middle"]["nested"] == 0 and h["cx_thrower"]["count"] == 0 and
+              h["cx_thrower"]["nested"] == 10, "cxx: %r" % h)
 
 
 CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}

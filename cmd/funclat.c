@@ -234,7 +234,11 @@ static int miss_rank(enum miss m)
 	return m == MISS_NONE ? 0 : m == MISS_OTHER_PROG ? 1 : m == MISS_NO_MATCH ? 2 : 3;
 }
 
-/* The first miss of the highest rank is the one reported. */
+/*
+ * The first miss of the highest rank is the one reported, if the SPEC
+ * ends up with nothing traced: a glob that found functions elsewhere
+ * skipped this one silently (-v says it).
+ */
 static void missed(struct spec *sp, enum miss why, const char *file, pid_t pid,
 		   const char *detail)
 {
@@ -403,8 +407,7 @@ static int probe_one(struct utrace_session *s, struct tfile *f, pid_t pid,
 	if (bad) {
 		snprintf(why, sizeof(why), "%.*s is timed at its RET instructions, in a file an exception or a panic may unwind through, and %s",
 			 (int)(m->len < 256 ? m->len : 256), m->sym->name, bad);
-		if (!m->spec->fs.glob)
-			missed(m->spec, MISS_NO_RET, utrace_file_name(f), pid, why);
+		missed(m->spec, MISS_NO_RET, utrace_file_name(f), pid, why);
 		utrace_verbose(s, "%s: %s: %s", m->spec->arg, utrace_file_name(f), why);
 		return 1;
 	}
@@ -443,8 +446,7 @@ static int probe_matches(struct utrace_session *s, struct tfile *f, pid_t pid,
 		if (insn_refused(err)) {
 			snprintf(why, sizeof(why), "the kernel cannot probe the first instruction of %.*s (-v: why)",
 				 (int)(v[i].len < 256 ? v[i].len : 256), v[i].sym->name);
-			if (!v[i].spec->fs.glob)
-				missed(v[i].spec, MISS_INSN, utrace_file_name(f), pid, why);
+			missed(v[i].spec, MISS_INSN, utrace_file_name(f), pid, why);
 			continue;
 		}
 		if (err)
@@ -513,15 +515,13 @@ static void match_spec(struct utrace_session *s, struct spec *sp, struct tfile *
 		if (harm) {
 			snprintf(why, sizeof(why), "%.*s %s: a return probe on it would crash the program",
 				 (int)len, sym->name, harm);
-			if (!sp->fs.glob)
-				missed(sp, MISS_UNSAFE, name, pid, why);
+			missed(sp, MISS_UNSAFE, name, pid, why);
 			utrace_verbose(s, "%s: %s: %s; not traced", sp->arg, name, why);
 			continue;
 		}
 		if (sym->type == STT_GNU_IFUNC &&
 		    ifunc_offset(f, syms, sym, len, &offset, why, sizeof(why))) {
-			if (!sp->fs.glob)
-				missed(sp, MISS_IFUNC, name, pid, why);
+			missed(sp, MISS_IFUNC, name, pid, why);
 			utrace_verbose(s, "%s: %s: %s", sp->arg, name, why);
 			continue;
 		}

@@ -357,6 +357,9 @@ int probes_commit(struct utrace_session *s)
 	size_t from = 0;
 	int err = 0;
 
+	/* an attach() that found nothing to probe: qsort(NULL, 0) is UB */
+	if (!c->nreqs)
+		return 0;
 	qsort(c->reqs, c->nreqs, sizeof(*c->reqs), cmp_req);
 	while (from < c->nreqs && !err) {
 		size_t to = from + 1, dropped = 0;

@@ -6,7 +6,7 @@ take known times (funclat_lib.c).
     test_funclat.py CASE
 
     CASE: buckets units rows glob pid late copy nested many ifunc interval
-          errors
+          errors cxx musl
 
 Latencies are checked by log2 bucket: each function sleeps just above a
 power of two of nanoseconds, so a loaded machine that wakes it up to
@@ -508,6 +508,51 @@ def case_errors():
     p.run()
     h = hists(stop(tr, "glob with fl_locked in it"), "skips")
     check(sorted(h) == ["fl_short"], "a glob over fl_locked: %r" % sorted(h))
+
+
+MUSL_PROG = r"""
+#include <stdio.h>
+#include <unistd.h>
+int main(void)
+{
+	char line[8];
+
+	printf("ready\n");
+	fflush(stdout);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	for (int i = 0; i < 4; i++)
+		usleep(1200);
+	return 0;
+}
+"""
+
+
+def case_musl():
+    """c:FUNC is musl's libc too: with -p and system-wide."""
+    cc = shutil.which("musl-gcc")
+    if not cc:
+        if os.environ.get("UTRACE_REQUIRE_BPF") == "1":
+            fail("musl-gcc not installed (Debian: musl-tools)")
+        print("SKIP: musl-gcc not installed (Debian: musl-tools)")
+        sys.exit(77)
+    src, binary = os.path.join(TMP, "musl.c"), os.path.join(TMP, "musl_sleep")
+    with open(src, "w") as f:
+        f.write(MUSL_PROG)
+    r = subprocess.run([cc, "-O2", "-o", binary, src], capture_output=True, timeout=60)
+    check(r.returncode == 0, "musl-gcc failed: %r" % r.stderr)
+    for mode in (["-p"], []):
+        p = subprocess.Popen([binary], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        PROCS.append(p)
+        check(p.stdout.readline() == b"ready\n", "the musl program did not start")
+        with open("/proc/%d/maps" % p.pid) as f:
+            check("musl" in f.read(), "the musl program maps no musl libc")
+        tr = tracer(["-j", "-m", "0"] + (mode + [p.pid] if mode else []) + ["c:usleep"],
+                    "musl")
+        p.communicate(b"go\n", timeout=20)
+        rows = rows_of(stop(tr, "musl %s" % mode), p.pid)
+        check([r["function"] for r in rows] == ["usleep"] * 4 and
+              all(r["latency_ms"] >= 1.2 for r in rows), "musl %s: rows %r" % (mode, rows))
 
 
 def case_cxx():

@@ -58,7 +58,8 @@ static const struct elf_sym *find(const struct elf_symbols *syms, const char *na
 	size_t n = strcspn(name, "@");
 
 	for (size_t i = 0; i < syms->n; i++)
-		if (!strncmp(syms->v[i].name, name, n) && !syms->v[i].name[n] &&
+		if (!strncmp(syms->v[i].name, name, n) &&
+		    (!syms->v[i].name[n] || syms->v[i].name[n] == '@') &&
 		    syms->v[i].type == type)
 			return &syms->v[i];
 	return NULL;

@@ -10,8 +10,9 @@ take known times (funclat_lib.c).
 
 Latencies are checked by log2 bucket: each function sleeps just above a
 power of two of nanoseconds, so a loaded machine that wakes it up to
-(almost) that much late still puts it in its bucket; the next bucket is
-allowed too, for a machine even slower than that. Counts are exact.
+(almost) that much late still puts it in its bucket; two buckets above
+are allowed too (SLACK), for a machine even slower than that, which
+still tells 1.2 ms from 17 ms. Counts are exact.
 
 Environment: UTRACE (the binary), FUNCLAT_PROG, FUNCLAT_LIB (built by
 meson), FUNCLAT_GO (a Go program, where Go is installed).
@@ -119,17 +120,22 @@ def counts(h, unit="ns"):
     return [b["count"] for b in h["buckets"]]
 
 
+# Buckets above the sleep's own that a loaded machine may reach: a 1.2 ms
+# sleep woken up to 7 ms late is still told from a 17 ms one.
+SLACK = 2
+
+
 def in_bucket(h, bucket, n, what, unit="ns"):
-    """@n calls, all in @bucket (or the next, for a slow machine), and the
-    count, total and average consistent with the buckets."""
+    """@n calls, all in @bucket (or up to SLACK above, for a slow machine),
+    and the count, total and average consistent with the buckets."""
     c = counts(h, unit)
     check(sum(c) == n, "%s: %d calls counted, want %d: %r" % (what, sum(c), n, c))
-    inside = sum(c[bucket:bucket + 2])
-    check(inside == n, "%s: %d of %d calls in buckets %d-%d: %r" % (what, inside, n, bucket,
-                                                                 bucket + 1, c))
+    inside = sum(c[bucket:bucket + SLACK + 1])
+    check(inside == n, "%s: %d of %d calls in buckets %d-%d: %r" % (
+        what, inside, n, bucket, bucket + SLACK, c))
     check(h["count"] == n, "%s: count %r" % (what, h["count"]))
     scale = {"ns": 1, "us": 1000, "ms": 1000000}[unit]
-    low, high = (1 << bucket) * scale * n, (1 << (bucket + 2)) * scale * n
+    low, high = (1 << bucket) * scale * n, (1 << (bucket + SLACK + 1)) * scale * n
     check(low <= h["total_ns"] < high, "%s: total_ns %d not in [%d, %d)" % (
         what, h["total_ns"], low, high))
     check(h["average_ns"] == h["total_ns"] // n, "%s: average_ns %r" % (what, h["average_ns"]))
@@ -205,10 +211,11 @@ def case_buckets():
     check(sorted(th) == ["fl_long", "fl_short"], "table functions %r: %r" % (sorted(th), t))
     for name, n, b in (("fl_short", 5, SHORT_BUCKET), ("fl_long", 3, LONG_BUCKET)):
         c, summary, nested = th[name]
-        check(sum(c) == n and sum(c[b:b + 2]) == n, "table %s buckets %r" % (name, c))
+        check(sum(c) == n and sum(c[b:b + SLACK + 1]) == n, "table %s buckets %r" % (name, c))
         m = re.match(r"^avg = (\d+) nsecs, total: (\d+) nsecs, count: (\d+)$", summary or "")
         check(m and int(m.group(3)) == n and int(m.group(1)) == int(m.group(2)) // n and
-              (1 << b) <= int(m.group(1)) < (1 << (b + 2)), "table %s: %r" % (name, summary))
+              (1 << b) <= int(m.group(1)) < (1 << (b + SLACK + 1)),
+              "table %s: %r" % (name, summary))
         check(nested is None, "table %s: %r" % (name, nested))
 
 
@@ -224,7 +231,7 @@ def case_units():
     in_bucket(hu["fl_long"], 14, 2, "fl_long -u", "us")
     # 1.2 ms in [1, 2) ms (bucket 0 is [0, 1]: 1 ms and less); 17 ms in [16, 32)
     c = counts(hm["fl_short"], "ms")
-    check(sum(c) == 4 and sum(c[0:2]) == 4, "fl_short --milliseconds %r" % c)
+    check(sum(c) == 4 and sum(c[0:SLACK + 2]) == 4, "fl_short --milliseconds %r" % c)
     in_bucket(hm["fl_long"], 4, 2, "fl_long --milliseconds", "ms")
     # two SPECs of one file: one link per direction holds both
     p = Prog(["short", 1])
@@ -254,13 +261,13 @@ def case_rows():
     check(len(rows) == 2, "-m 10: rows %r" % rows)
     for r in rows:
         check(len(r) == 5 and r[1] == str(p.pid) and r[2] == "funclat_prog" and r[4] == "fl_long"
-              and 17.0 <= float(r[3]) < 34.0 and re.match(r"^\d\d:\d\d:\d\d$", r[0]),
+              and 17.0 <= float(r[3]) < 135.0 and re.match(r"^\d\d:\d\d:\d\d$", r[0]),
               "-m 10 row %r" % r)
     j = rows_of(stop(slow_j, "-m 10 -j"))
     check([r["function"] for r in j] == ["fl_long", "fl_long"], "-m 10 -j: %r" % j)
     for r in j:
         check(r["pid"] == p.pid and r["tid"] == p.pid and r["comm"] == "funclat_prog" and
-              r["spec"] == spec("fl_*") and 17.0 <= r["latency_ms"] < 34.0 and
+              r["spec"] == spec("fl_*") and 17.0 <= r["latency_ms"] < 135.0 and
               t0 - 1 <= datetime_ts(r["time"]) <= t1 + 1, "-m 10 -j row %r" % r)
     e = rows_of(stop(every, "-m 0"))
     check([r["function"] for r in e] == ["fl_short"] * 3 + ["fl_long"] * 2 + ["fl_short"],
@@ -580,7 +587,7 @@ def case_cxx():
         if mode:
             rows = rows_of(data)
             check([r["function"] for r in rows] == ["cx_middle"] * 5 and
-                  all(1.2 <= r["latency_ms"] < 5 for r in rows), "-m 0: %r" % rows)
+                  all(1.2 <= r["latency_ms"] < 9 for r in rows), "-m 0: %r" % rows)
             continue
         h = hists(data, "cxx")
         in_bucket(h["cx_middle"], SHORT_BUCKET, 5, "cx_middle")

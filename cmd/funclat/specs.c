@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "elfread.h"
+#include "escape.h"
 #include "funclat.h"
 #include "ifunc.h"
 #include "ldpath.h"
@@ -31,6 +32,21 @@ static const char *base_of(const char *path)
 	const char *b = strrchr(path, '/');
 
 	return b ? b + 1 : path;
+}
+
+/*
+ * Text from a traced file or a process (a path in a container, a symbol
+ * name) escaped for a message, into @buf: no control byte reaches the
+ * operator's terminal through stderr either.
+ */
+static const char *shown(const char *p, char *buf, size_t len)
+{
+	struct obuf o = { 0 };
+
+	escape_text(&o, p, strlen(p));
+	snprintf(buf, len, "%s", o.data ? o.data : "");
+	obuf_free(&o);
+	return buf;
 }
 
 /* What says most: a refusal, then no match in a file, then another program. */
@@ -51,9 +67,8 @@ static void missed(struct spec *sp, enum miss why, const char *file, pid_t pid,
 		return;
 	sp->miss = why;
 	sp->miss_pid = pid;
-	snprintf(sp->miss_file, sizeof(sp->miss_file), "%s", file);
-	snprintf(sp->miss_detail, sizeof(sp->miss_detail), "%.*s", (int)sizeof(sp->miss_detail) - 1,
-		 detail ? detail : "");
+	shown(file, sp->miss_file, sizeof(sp->miss_file));
+	shown(detail ? detail : "", sp->miss_detail, sizeof(sp->miss_detail));
 }
 
 static void group_missed(struct group *g, enum miss why, const char *file, pid_t pid,
@@ -196,7 +211,7 @@ static const char *no_rets(const struct match *m, int err)
 static int probe_one(struct utrace_session *s, struct tfile *f, pid_t pid,
 		     const struct match *m, uint32_t id, bool at_rets)
 {
-	char why[512];
+	char why[512], why2[2048], esc[PATH_MAX];
 	const char *bad;
 	int err;
 
@@ -213,7 +228,8 @@ static int probe_one(struct utrace_session *s, struct tfile *f, pid_t pid,
 		snprintf(why, sizeof(why), "%.*s is timed at its RET instructions, in a file an exception or a panic may unwind through, and %s",
 			 (int)(m->len < 256 ? m->len : 256), m->sym->name, bad);
 		missed(m->spec, MISS_NO_RET, utrace_file_name(f), pid, why);
-		utrace_verbose(s, "%s: %s: %s", m->spec->arg, utrace_file_name(f), why);
+		utrace_verbose(s, "%s: %s: %s", m->spec->arg,
+			       shown(utrace_file_name(f), esc, sizeof(esc)), shown(why, why2, sizeof(why2)));
 		return 1;
 	}
 	if (!err)
@@ -302,7 +318,7 @@ static void match_spec(struct utrace_session *s, struct spec *sp, struct tfile *
 		       const struct elf_symbols *syms, struct match *v, size_t *n)
 {
 	const char *name = utrace_file_name(f);
-	char why[1024];
+	char why[1024], why2[2048], esc[PATH_MAX];
 
 	for (size_t i = 0; i < syms->n; i++) {
 		const struct elf_sym *sym = &syms->v[i];
@@ -321,18 +337,21 @@ static void match_spec(struct utrace_session *s, struct spec *sp, struct tfile *
 			snprintf(why, sizeof(why), "%.*s %s: a return probe on it would crash the program",
 				 (int)len, sym->name, harm);
 			missed(sp, MISS_UNSAFE, name, pid, why);
-			utrace_verbose(s, "%s: %s: %s; not traced", sp->arg, name, why);
+			utrace_verbose(s, "%s: %s: %s; not traced", sp->arg, shown(name, esc, sizeof(esc)),
+				       shown(why, why2, sizeof(why2)));
 			continue;
 		}
 		if (sym->type == STT_GNU_IFUNC &&
 		    ifunc_offset(f, syms, sym, len, &offset, why, sizeof(why))) {
 			missed(sp, MISS_IFUNC, name, pid, why);
-			utrace_verbose(s, "%s: %s: %s", sp->arg, name, why);
+			utrace_verbose(s, "%s: %s: %s", sp->arg, shown(name, esc, sizeof(esc)),
+				       shown(why, why2, sizeof(why2)));
 			continue;
 		}
 		if (sym->type == STT_GNU_IFUNC)
-			utrace_verbose(s, "%s: %s: %.*s is an IFUNC: its implementation for this CPU (file offset %#llx) is traced",
-				       sp->arg, name, (int)len, sym->name, (unsigned long long)offset);
+			utrace_verbose(s, "%s: %s: %s is an IFUNC: its implementation for this CPU (file offset %#llx) is traced",
+				       sp->arg, shown(name, esc, sizeof(esc)),
+				       shown(sym->name, why2, sizeof(why2)), (unsigned long long)offset);
 		v[(*n)++] = (struct match){ sym, offset, len, sp };
 	}
 }
@@ -344,6 +363,7 @@ static int attach_file(struct utrace_session *s, const struct utrace_target *t,
 	const struct elf_symbols *syms;
 	const char *name = utrace_file_name(f);
 	size_t n = 0, probed = 0;
+	char esc[PATH_MAX];
 	const char *lang;
 	struct match *v;
 	int err = 0;
@@ -355,7 +375,7 @@ static int attach_file(struct utrace_session *s, const struct utrace_target *t,
 	}
 	if (utrace_file_is_go(f)) {
 		group_missed(g, MISS_GO, name, pid, NULL);
-		utrace_verbose(s, "%s: a Go program: not traced", name);
+		utrace_verbose(s, "%s: a Go program: not traced", shown(name, esc, sizeof(esc)));
 		return 0;
 	}
 	syms = utrace_file_symbols(f, &err);
@@ -373,7 +393,8 @@ static int attach_file(struct utrace_session *s, const struct utrace_target *t,
 	}
 	lang = unwinding(f, syms);
 	if (lang)
-		utrace_verbose(s, "%s: %s code: calls are timed at their RET instructions", name, lang);
+		utrace_verbose(s, "%s: %s code: calls are timed at their RET instructions",
+			       shown(name, esc, sizeof(esc)), lang);
 	err = probe_matches(s, f, pid, v, n, lang != NULL, &probed);
 	free(v);
 	if (err)
@@ -390,7 +411,8 @@ static int attach_file(struct utrace_session *s, const struct utrace_target *t,
 		}
 		sp->found++;
 		utrace_verbose(s, "%s: %zu function%s in %s%s", sp->arg, sp->nmatch,
-			       sp->nmatch == 1 ? "" : "s", name, pid > 0 ? " for one process" : "");
+			       sp->nmatch == 1 ? "" : "s", shown(name, esc, sizeof(esc)),
+			       pid > 0 ? " for one process" : "");
 	}
 	return 0;
 }

@@ -23,6 +23,7 @@ default 300).
 """
 import base64
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -339,8 +340,22 @@ def funclat_hostile():
     for shown in ("fl_hostile\\x1b[31mred\\x1b]0;pwned\\x07", "fl_bad\\xff\\xfeutf8"):
         check(shown in outs["table"].decode() and shown in outs["rows"].decode(),
               "hostile: %r not shown escaped: %r" % (shown, outs["table"][:300]))
+    # a path from the process's maps in an error: escaped on stderr too
+    d = H.scratch("dir\x1b[31m\x07")
+    os.mkdir(d)
+    copy = os.path.join(d, "libflhostile.so")
+    shutil.copy(lib, copy)
+    q = subprocess.Popen([caller, copy] + [n.hex() for n in HOSTILE_NAMES], stdin=subprocess.PIPE,
+                         stdout=subprocess.PIPE)
+    H.STARTED.append(q)
+    check(q.stdout.readline() == b"ready\n", "the hostile caller did not start")
+    rc, out, err = hu.run([TOOL, "-p", str(q.pid), "flhostile:no_such_function"], timeout=20)
+    q.communicate(b"go\n", timeout=10)
+    msg = err.decode("utf-8", "replace")
+    check(rc == 1 and "no function matching" in msg and "dir\\x1b[31m\\x07" in msg and
+          H.forbidden(msg.rstrip("\n")) is None, "hostile path in an error: exit %d, %r" % (rc, err))
     note("hostile: function names with ESC sequences and bytes not UTF-8: escaped in histograms "
-         "and rows, exact in JSON")
+         "and rows, exact in JSON; a hostile path in an error escaped")
 
 
 def cases(harness):

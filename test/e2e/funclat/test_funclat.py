@@ -90,9 +90,15 @@ class Prog:
         return self
 
 
+TRACERS = []
+
+
 def tracer(args, name="out", env=None):
-    return Tracer(["funclat"] + [str(a) for a in args], os.path.join(TMP, "%s-%d" % (name, time.monotonic_ns())),
-                  env=env)
+    """utrace funclat ARGS, attached; killed at the end if a check failed."""
+    tr = Tracer(["funclat"] + [str(a) for a in args],
+                os.path.join(TMP, "%s-%d" % (name, time.monotonic_ns())), env=env)
+    TRACERS.append(tr)
+    return tr
 
 
 def stop(tr, what):
@@ -608,6 +614,8 @@ def main():
     try:
         CASES[sys.argv[1]]()
     finally:
+        for tr in TRACERS:
+            tr.kill()
         for p in PROCS:
             if p.poll() is None:
                 p.kill()

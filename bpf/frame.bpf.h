@@ -83,23 +83,26 @@ static __always_inline __u64 uretprobe_trampoline(void)
 /*
  * Is the call @f still in progress, seen from a call at stack pointer
  * @sp now? A frame below @sp was unwound (the kernel's own rule for its
- * return probes). Otherwise, while the call runs, its return address slot
- * holds the trampoline: anything else there means it was left with
- * siglongjmp() and the stack reused. Without the trampoline's address,
- * only age tells.
+ * return probes); one at @sp is the caller of a tail call (musl's
+ * gethostbyname() jumps to gethostbyname2()). While the call runs,
+ * its return address slot holds the trampoline (or for a call timed at
+ * its RETs, the caller's address, f->ret): anything else there means it
+ * was left with siglongjmp() or an exception and the stack reused.
+ * Without the trampoline's address, only age tells.
  */
 static __always_inline bool frame_alive(const struct utrace_frame *f, __u64 sp,
 					__u64 now)
 {
-	__u64 tramp, slot = 0;
+	__u64 want = f->ret, slot = 0;
 
 	if (f->sp < sp)
 		return false;
-	tramp = uretprobe_trampoline();
-	if (tramp) {
+	if (!want)
+		want = uretprobe_trampoline();
+	if (want) {
 		if (bpf_probe_read_user(&slot, sizeof(slot), (void *)f->sp))
 			return true;
-		return slot == tramp;
+		return slot == want;
 	}
 	return now - f->ts < UTRACE_FRAME_MAX_AGE_NS;
 }
@@ -147,6 +150,15 @@ static __always_inline UTRACE_FRAME_TYPE *frame_current(void)
 static __always_inline bool frame_returns(const struct utrace_frame *f, __u64 sp)
 {
 	return f->sp + 8 == sp;
+}
+
+/*
+ * The same at a RET instruction (UTRACE_AT_RETS), before it runs: sp
+ * points at the return address, as at entry.
+ */
+static __always_inline bool frame_returns_at_ret(const struct utrace_frame *f, __u64 sp)
+{
+	return f->sp == sp;
 }
 
 static __always_inline void frame_pop(void)

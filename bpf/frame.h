@@ -8,6 +8,12 @@
 struct utrace_frame {
 	__u64 ts;		/* entry time */
 	__u64 sp;		/* stack pointer at entry: names the frame */
+	/*
+	 * What the return address slot at @sp holds while the call runs:
+	 * 0 for the uretprobe trampoline (a call with a return probe), else
+	 * the caller's address (a call timed at its RET instructions).
+	 */
+	__u64 ret;
 };
 
 #endif

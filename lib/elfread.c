@@ -351,20 +351,109 @@ static int add_located(struct elf_file *ef, struct sym_builder *b,
 	return add_symbol(b, name, &e);
 }
 
+/*
+ * The versions .dynsym's definitions carry: .gnu.version has an index per
+ * symbol, .gnu.version_d the file's own version names by index. Without
+ * them glibc's two memcpy (the GLIBC_2.2.5 compat one and the default
+ * GLIBC_2.14 IFUNC) are two symbols of one name, and a lookup picks
+ * either. Names become "memcpy@@GLIBC_2.14" (the default) and
+ * "memcpy@GLIBC_2.2.5" (hidden: only for old binaries), as in .symtab.
+ */
+#define MAX_VERDEFS 4096
+
+struct versions {
+	Elf_Data *versym;
+	struct {
+		unsigned int ndx;
+		const char *name;
+	} def[MAX_VERDEFS];
+	size_t ndef;
+};
+
+static void read_versions(struct elf_file *ef, Elf_Scn *dynsym, struct versions *v)
+{
+	size_t dynsym_ndx = elf_ndxscn(dynsym), off = 0;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr sh;
+
+	v->versym = NULL;
+	v->ndef = 0;
+	while ((scn = elf_nextscn(ef->elf, scn))) {
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh))
+			continue;
+		if (sh.sh_type == SHT_GNU_versym && sh.sh_link == dynsym_ndx) {
+			v->versym = elf_getdata(scn, NULL);
+			continue;
+		}
+		if (sh.sh_type != SHT_GNU_verdef || !(d = elf_getdata(scn, NULL)))
+			continue;
+		/* a chain of entries by offsets: bounded by the count and the data */
+		off = 0;
+		for (size_t i = 0; i < sh.sh_info && v->ndef < MAX_VERDEFS; i++) {
+			GElf_Verdef vd;
+			GElf_Verdaux va;
+			const char *name;
+
+			if (!gelf_getverdef(d, (int)off, &vd) ||
+			    off + vd.vd_aux > INT_MAX ||
+			    !gelf_getverdaux(d, (int)(off + vd.vd_aux), &va))
+				break;
+			name = elf_strptr(ef->elf, sh.sh_link, va.vda_name);
+			/* the base entry names the file itself, not a version */
+			if (name && *name && !(vd.vd_flags & VER_FLG_BASE)) {
+				v->def[v->ndef].ndx = vd.vd_ndx;
+				v->def[v->ndef++].name = name;
+			}
+			if (!vd.vd_next || off + vd.vd_next > INT_MAX)
+				break;
+			off += vd.vd_next;
+		}
+	}
+}
+
+/* "@VER", "@@VER" or "" for .dynsym entry @i. */
+static void version_of(const struct versions *v, size_t i, char *out, size_t len)
+{
+	GElf_Versym vs;
+	unsigned int ndx;
+
+	out[0] = '\0';
+	if (!v->versym || !gelf_getversym(v->versym, (int)i, &vs))
+		return;
+	ndx = vs & 0x7fff;
+	for (size_t k = 0; k < v->ndef && ndx > 1; k++)
+		if (v->def[k].ndx == ndx) {
+			snprintf(out, len, "%s%s", vs & 0x8000 ? "@" : "@@", v->def[k].name);
+			return;
+		}
+}
+
 /* The defined, located symbols of one symbol table section. */
 static int read_symtab(struct elf_file *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 		       unsigned char from, struct sym_builder *b)
 {
 	Elf_Data *data = elf_getdata(scn, NULL);
+	struct versions *vers = NULL;
+	char named[1024];
 	size_t n;
 	GElf_Sym s;
+	int ret = 0;
 
 	if (!data || !data->d_buf)
 		return 0;
+	if (from == ELF_DYNSYM) {
+		vers = malloc(sizeof(*vers));
+		if (!vers)
+			return -ENOMEM;
+		read_versions(ef, scn, vers);
+	}
 	n = data->d_size / sizeof(Elf64_Sym);
 	if (n > INT_MAX)
 		n = INT_MAX;
 	for (size_t i = 0; i < n; i++) {
+		char ver[256];
 		const char *name;
 		int err;
 
@@ -374,11 +463,20 @@ static int read_symtab(struct elf_file *ef, Elf_Scn *scn, const GElf_Shdr *sh,
 		name = elf_strptr(ef->elf, sh->sh_link, s.st_name);
 		if (!name || !*name)
 			continue;
+		if (vers) {
+			version_of(vers, i, ver, sizeof(ver));
+			if (ver[0] && snprintf(named, sizeof(named), "%s%s", name, ver) <
+				      (int)sizeof(named))
+				name = named;
+		}
 		err = add_located(ef, b, name, &s, from);
-		if (err)
-			return err;
+		if (err) {
+			ret = err;
+			break;
+		}
 	}
-	return 0;
+	free(vers);
+	return ret;
 }
 
 /*

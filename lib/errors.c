@@ -58,6 +58,9 @@ const char *utrace_strerror(int err, char *buf, size_t len)
 		/* probes.c: EACCES only from perf events, EPERM from links */
 		if (e == EACCES)
 			return "the kernel refused the probe: permission denied (perf-event uprobes, used where the kernel has no uprobe_multi links, need CAP_SYS_ADMIN)";
+		/* ENOTSUPP, the kernel's own: its instruction decoder said no */
+		if (e == 524)
+			return "the kernel refused the probe: it cannot probe the instruction there";
 		snprintf(buf, len, "the kernel refused the probe: %s",
 			 e == EPERM || e == EACCES ? "permission denied" : strerror(e));
 		return buf;

@@ -12,6 +12,7 @@
 
 #include "clock.h"
 #include "core.h"
+#include "escape.h"
 
 #define HIST_STARS 40
 /* -C with metrics: cgroups with histograms of their own, per key */
@@ -147,8 +148,8 @@ uint64_t hist_bucket_high(int b)
 	return (2ULL << b) - 1;
 }
 
-void hist_print_table(struct obuf *o, uint64_t unit_ns, const char *label_key,
-		      const char *label, const struct utrace_hist_slot *v)
+void hist_print_buckets(struct obuf *o, uint64_t unit_ns,
+			const struct utrace_hist_slot *v)
 {
 	int last = hist_last(v);
 	uint64_t max = 0;
@@ -156,7 +157,6 @@ void hist_print_table(struct obuf *o, uint64_t unit_ns, const char *label_key,
 	for (int b = 0; b <= last; b++)
 		if (v->count[b] > max)
 			max = v->count[b];
-	obuf_printf(o, "%s = %s\n", label_key, label);
 	obuf_printf(o, "%5s%-19s : count    distribution\n", "", hist_unit_name(unit_ns));
 	for (int b = 0; b <= last; b++) {
 		uint64_t stars = v->count[b] * HIST_STARS / max;
@@ -169,6 +169,29 @@ void hist_print_table(struct obuf *o, uint64_t unit_ns, const char *label_key,
 			obuf_putc(o, i < stars ? '*' : ' ');
 		obuf_puts(o, "|\n");
 	}
+}
+
+void hist_print_summary(struct obuf *o, uint64_t unit_ns,
+			const struct utrace_hist_slot *v)
+{
+	uint64_t n = hist_count(v), unit = unit_ns ? unit_ns : 1;
+	const char *name = hist_unit_name(unit_ns);
+
+	obuf_printf(o, "avg = %llu %s, total: %llu %s, count: %llu\n",
+		    (unsigned long long)(n ? v->total_ns / n / unit : 0), name,
+		    (unsigned long long)(v->total_ns / unit), name,
+		    (unsigned long long)n);
+}
+
+void hist_print_table(struct obuf *o, uint64_t unit_ns, const char *label_key,
+		      const char *label, const struct utrace_hist_slot *v)
+{
+	/* labels may come from a traced file (a function's name): escaped */
+	escape_text(o, label_key, strlen(label_key));
+	obuf_puts(o, " = ");
+	escape_text(o, label, strlen(label));
+	obuf_putc(o, '\n');
+	hist_print_buckets(o, unit_ns, v);
 	obuf_putc(o, '\n');
 }
 
@@ -178,8 +201,9 @@ void hist_print_json(struct obuf *o, uint64_t unit_ns, const char *when,
 {
 	int last = hist_last(v);
 
-	obuf_printf(o, "{\"time\":\"%s\",\"%s\":\"%s\"%s,\"buckets\":[", when,
-		    label_key, label, extra_json ? extra_json : "");
+	obuf_printf(o, "{\"time\":\"%s\"", when);
+	json_string_field(o, label_key, label, strlen(label));
+	obuf_printf(o, "%s,\"buckets\":[", extra_json ? extra_json : "");
 	for (int b = 0; b <= last; b++)
 		obuf_printf(o, "%s{\"le_%s\":%llu,\"count\":%llu}", b ? "," : "",
 			    hist_unit_short(unit_ns),

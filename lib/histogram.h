@@ -56,13 +56,27 @@ uint64_t hist_bucket_high(int b);
  * One histogram as a table under "@label_key = @label" (e.g.
  * "function = getaddrinfo"), or as one JSON line with "time", @label_key
  * and "buckets" [{"le_<unit>": high, "count": n}, ...]; @extra_json is
- * appended inside the object when not NULL (",\"count\":3").
+ * appended inside the object when not NULL (",\"count\":3"). Labels may
+ * be untrusted (a traced file's function names): they are escaped, for
+ * the terminal or as JSON strings (with @label_key_base64 where they are
+ * not UTF-8).
  */
 void hist_print_table(struct obuf *o, uint64_t unit_ns, const char *label_key,
 		      const char *label, const struct utrace_hist_slot *v);
 void hist_print_json(struct obuf *o, uint64_t unit_ns, const char *when,
 		     const char *label_key, const char *label,
 		     const struct utrace_hist_slot *v, const char *extra_json);
+
+/*
+ * The parts of a table, for a tool with a heading of its own: the
+ * "usecs : count distribution" block, and the line libbpf-tools'
+ * funclatency prints under it, "avg = 10081 usecs, total: 50407 usecs,
+ * count: 5" (whole units, rounded down).
+ */
+void hist_print_buckets(struct obuf *o, uint64_t unit_ns,
+			const struct utrace_hist_slot *v);
+void hist_print_summary(struct obuf *o, uint64_t unit_ns,
+			const struct utrace_hist_slot *v);
 
 /*
  * The stamp of an interval: HH:MM:SS, with milliseconds where intervals

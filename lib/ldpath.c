@@ -34,13 +34,52 @@ static const char *const default_lib_dirs[] = {
 };
 
 struct lib_search {
-	const char *soname;
+	const char *soname;	/* or a base-name glob, with @pattern */
+	bool pattern;
 	const char *root;	/* prefix for absolute paths, no trailing '/' */
 	size_t rootlen;
 	char *out;
 	size_t outlen;
 	unsigned int conf_budget;	/* config files we may still read */
 };
+
+/* Copy the first of @n candidate paths into @out: 1, or -ENAMETOOLONG. */
+static int found(struct lib_search *ls, const char *path, size_t n)
+{
+	if (n >= ls->outlen)
+		return -ENAMETOOLONG;
+	memcpy(ls->out, path, n + 1);
+	return 1;
+}
+
+static bool glob_escape(const char *s, size_t n, char *buf, size_t buflen);
+
+/* The first file in directory @dir (a full path) matching the pattern. */
+static int try_glob(struct lib_search *ls, const char *dir)
+{
+	char esc[2 * PATH_MAX];
+	size_t n = strlen(dir);
+	glob_t gl;
+	int ret = 0;
+
+	if (!glob_escape(dir, n, esc, sizeof(esc)) ||
+	    strlen(esc) + 1 + strlen(ls->soname) >= sizeof(esc))
+		return 0;
+	strcat(esc, "/");
+	strcat(esc, ls->soname);
+	if (glob(esc, 0, NULL, &gl))
+		return 0;
+	/* sorted: libssl.so.1.1 before libssl.so.3, as ls shows them */
+	for (size_t i = 0; i < gl.gl_pathc && i < CONF_MAX_GLOB && !ret; i++) {
+		struct stat st;
+
+		if (!stat(gl.gl_pathv[i], &st) && S_ISREG(st.st_mode) &&
+		    !elf_check(gl.gl_pathv[i]))
+			ret = found(ls, gl.gl_pathv[i], strlen(gl.gl_pathv[i]));
+	}
+	globfree(&gl);
+	return ret;
+}
 
 /*
  * Try @dir[0..dirlen)/soname, under the root when @rooted. Returns 1 when
@@ -59,6 +98,11 @@ static int try_dir(struct lib_search *ls, bool rooted, const char *dir,
 		return 0;
 	if (dir[dirlen - 1] == '/')
 		sep = "";
+	if (ls->pattern) {
+		n = snprintf(buf, sizeof(buf), "%.*s%.*s", rooted ? (int)ls->rootlen : 0,
+			     ls->root, (int)dirlen, dir);
+		return n < 0 || (size_t)n >= sizeof(buf) ? 0 : try_glob(ls, buf);
+	}
 	n = snprintf(buf, sizeof(buf), "%.*s%.*s%s%s",
 		     rooted ? (int)ls->rootlen : 0, ls->root,
 		     (int)dirlen, dir, sep, ls->soname);
@@ -67,10 +111,7 @@ static int try_dir(struct lib_search *ls, bool rooted, const char *dir,
 	/* The loader skips files it cannot load, e.g. 32-bit ones. */
 	if (stat(buf, &st) || !S_ISREG(st.st_mode) || elf_check(buf))
 		return 0;
-	if ((size_t)n >= ls->outlen)
-		return -ENAMETOOLONG;
-	memcpy(ls->out, buf, (size_t)n + 1);
-	return 1;
+	return found(ls, buf, (size_t)n);
 }
 
 /* Does @s start with the dynamic string token $ORIGIN or ${ORIGIN}? */
@@ -386,6 +427,34 @@ int elf_find_library(const char *path, const char *soname, const char *root,
 	if (!ret)
 		ret = search_defaults(&ls);
 out:
+	if (ret > 0)
+		return 0;
+	return ret < 0 ? ret : -ENOENT;
+}
+
+int elf_find_library_glob(const char *pattern, const char *root, char *out,
+			  size_t outlen)
+{
+	struct lib_search ls = {
+		.soname = pattern,
+		.pattern = true,
+		.root = root ? root : "",
+		.out = out,
+		.outlen = outlen,
+		.conf_budget = CONF_MAX_FILES,
+	};
+	int ret;
+
+	if (!pattern || !out)
+		return -EFAULT;
+	if (!*pattern || strchr(pattern, '/'))
+		return -ENOENT;
+	ls.rootlen = strlen(ls.root);
+	while (ls.rootlen && ls.root[ls.rootlen - 1] == '/')
+		ls.rootlen--;
+	ret = search_conf_file(&ls, "/etc/ld.so.conf", 0);
+	if (!ret)
+		ret = search_defaults(&ls);
 	if (ret > 0)
 		return 0;
 	return ret < 0 ? ret : -ENOENT;

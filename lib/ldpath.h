@@ -19,4 +19,14 @@
 int elf_find_library(const char *path, const char *soname, const char *root,
 		     char *out, size_t outlen);
 
+/*
+ * Where a library named by a base-name glob ("libssl.so.*") is on this
+ * system: the first file matching @pattern in the loader's own
+ * directories (/etc/ld.so.conf with its includes, then the defaults), in
+ * the loader's order, each directory's matches sorted; only ELF files
+ * elf_check() accepts count. @root, @out and the returns as above.
+ */
+int elf_find_library_glob(const char *pattern, const char *root, char *out,
+			  size_t outlen);
+
 #endif

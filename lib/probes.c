@@ -10,6 +10,7 @@
  * exits, however it exits (kill -9 included).
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include "core.h"
 #include "gobuildinfo.h"
 #include "uprobe_multi.h"
+#include "x86probe.h"
 #include "x86ret.h"
 
 /*
@@ -74,6 +76,28 @@ static bool known(const struct utrace_core *c, const struct probe_req *r)
 	return false;
 }
 
+/* The kernel's ENOTSUPP (include/linux/errno.h), not the libc's EOPNOTSUPP. */
+#define KERNEL_ENOTSUPP 524
+
+/*
+ * Would the kernel take a probe at @offset (x86probe.h)? Said now, by
+ * the tool's request, rather than by a link refused whole later.
+ */
+static bool insn_ok(struct utrace_session *s, struct tfile *f, uint64_t offset)
+{
+	uint8_t code[15];
+	ssize_t n = pread(f->fd, code, sizeof(code), (off_t)offset);
+	const char *why;
+
+	if (n <= 0)
+		return true;	/* the kernel says what it makes of it */
+	why = x86_probe_refused(code, (size_t)n);
+	if (why)
+		utrace_verbose(s, "%s: no probe at offset %#llx: the kernel cannot probe %s",
+			       f->name, (unsigned long long)offset, why);
+	return !why;
+}
+
 static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 		   const char *prog, unsigned int flags, uint64_t offset,
 		   uint64_t cookie, bool at_ret)
@@ -92,6 +116,8 @@ static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 	/* whoever asks: the one probe that crashes the program it traces */
 	if (r.ret && f->is_go)
 		return UTRACE_ERR(UTRACE_L_UNSAFE, EXDEV);
+	if (!insn_ok(s, f, offset))
+		return UTRACE_ERR(UTRACE_L_KERNEL, KERNEL_ENOTSUPP);
 	if (known(c, &r))
 		return 0;
 	if (c->nreqs == c->capreqs) {
@@ -111,7 +137,8 @@ int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		 const char *prog, unsigned int flags, uint64_t offset,
 		 uint64_t cookie)
 {
-	return add_req(s, f, pid, prog, flags, offset, cookie, false);
+	return add_req(s, f, pid, prog, flags, offset, cookie,
+		       flags & UTRACE_AT_RETS);
 }
 
 /* A function's RETs: at most this many (Go's biggest have a few dozen). */
@@ -161,6 +188,29 @@ void probes_note_xol(struct utrace_session *s, uint64_t addr)
 		return;
 	if (!bpf_map_update_elem(bpf_map__fd(m), &zero, &addr, BPF_ANY))
 		s->core->xol = addr;
+}
+
+void utrace_file_id(const struct tfile *f, dev_t *dev, ino_t *ino)
+{
+	*dev = f->dev;
+	*ino = f->ino;
+}
+
+static int needed_match(const char *soname, void *arg)
+{
+	return !fnmatch(arg, soname, 0);
+}
+
+bool utrace_file_needs(struct tfile *f, const char *soname)
+{
+	struct elf_file *ef;
+	int found;
+
+	if (f->fd < 0 || elf_open_fd(f->fd, &ef))
+		return false;
+	found = elf_for_each_needed_of(ef, needed_match, (void *)soname);
+	elf_close(ef);
+	return found > 0;
 }
 
 bool utrace_file_is_go(const struct tfile *f)
@@ -253,7 +303,7 @@ static void link_close(struct plink *l)
 }
 
 /* One link for the requests [from, to) of one set. */
-static int attach_set(struct utrace_session *s, size_t from, size_t to)
+static int attach_link(struct utrace_session *s, size_t from, size_t to)
 {
 	struct utrace_core *c = s->core;
 	const struct probe_req *r = &c->reqs[from];
@@ -301,6 +351,47 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to)
 }
 
 /*
+ * Did the kernel refuse a link for an offset in it? It cannot probe some
+ * instructions (ENOTSUPP from the instruction decoder), and one such
+ * offset fails a whole uprobe_multi link: a glob over a libc finds one.
+ */
+static bool offset_refused(int err)
+{
+	int e = utrace_err_errno(err);
+
+	return utrace_err_layer(err) == UTRACE_L_KERNEL && (e == KERNEL_ENOTSUPP || e == EINVAL);
+}
+
+/*
+ * The requests [from, to) of one set: one link, or where the kernel
+ * refuses it for an offset, the halves, until the offsets it refuses are
+ * alone and left out (counted in *@dropped). An error when nothing could
+ * be attached, or the refusal is of another kind.
+ */
+static int attach_set(struct utrace_session *s, size_t from, size_t to, size_t *dropped)
+{
+	size_t mid = from + (to - from) / 2;
+	int err = attach_link(s, from, to), e1, e2;
+
+	if (!err || !offset_refused(err))
+		return err;
+	if (to - from == 1) {
+		utrace_verbose(s, "%s: the kernel cannot probe offset %#llx: %s",
+			       s->core->reqs[from].file->name,
+			       (unsigned long long)s->core->reqs[from].offset, utrace_why(err));
+		++*dropped;
+		return err;
+	}
+	e1 = attach_set(s, from, mid, dropped);
+	if (e1 && !offset_refused(e1))
+		return e1;
+	e2 = attach_set(s, mid, to, dropped);
+	if (e2 && !offset_refused(e2))
+		return e2;
+	return e1 && e2 ? err : 0;
+}
+
+/*
  * Sets in order: return probes first, and the probes on RET instructions
  * that stand in for them, so that every call whose entry is recorded is
  * also seen to return (an entry without its return is a stale record that
@@ -328,13 +419,20 @@ int probes_commit(struct utrace_session *s)
 	size_t from = 0;
 	int err = 0;
 
+	/* an attach() that found nothing to probe: qsort(NULL, 0) is UB */
+	if (!c->nreqs)
+		return 0;
 	qsort(c->reqs, c->nreqs, sizeof(*c->reqs), cmp_req);
 	while (from < c->nreqs && !err) {
-		size_t to = from + 1;
+		size_t to = from + 1, dropped = 0;
 
 		while (to < c->nreqs && !cmp_req(&c->reqs[from], &c->reqs[to]))
 			to++;
-		err = attach_set(s, from, to);
+		err = attach_set(s, from, to, &dropped);
+		if (!err && dropped)
+			utrace_error(s, "warning: %s: the kernel cannot probe %zu of %zu %soffsets: left out (-v: which)",
+				     c->reqs[from].file->name, dropped, to - from,
+				     c->reqs[from].ret ? "return probe " : "");
 		from = to;
 	}
 	c->nreqs = 0;

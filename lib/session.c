@@ -400,6 +400,8 @@ static int setup(struct utrace_session *s)
 	}
 	if ((err = targets_attach(s)))
 		return err;
+	if (s->tool->started && (err = s->tool->started(s)))
+		return err;
 	/*
 	 * A container may have nothing to trace yet: discovery probes what
 	 * its next programs (`docker exec ... bash`) bring.

@@ -729,7 +729,8 @@ static int attach_pids(struct utrace_session *s)
 				     utrace_why(lk.exe_err));
 			return UTRACE_EXIT_ERROR;
 		}
-		if (!lk.matched && !(lk.watched && later(s))) {
+		/* a tool that checks what was found says what this one lacks */
+		if (!lk.matched && !(lk.watched && later(s)) && !s->tool->started) {
 			utrace_error(s, "process %d %s", lk.pid,
 				     s->tool->absent ? s->tool->absent : "has nothing to trace");
 			return UTRACE_EXIT_ERROR;

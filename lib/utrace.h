@@ -246,6 +246,14 @@ struct utrace_tool {
 	 * -l) with utrace_trace_path(). Optional.
 	 */
 	int (*attach)(struct utrace_session *s);
+	/*
+	 * After the probes of the start are in place (the -p processes, or
+	 * host copies and every running process), before tracing: check that
+	 * what the operator asked for was found, and say what was not (also
+	 * a -p process in which nothing was found: the core leaves that to
+	 * a tool with this hook). Returns an exit code. Optional.
+	 */
+	int (*started)(struct utrace_session *s);
 
 	/*
 	 * Optional, for tools whose events come in several records (a call
@@ -315,7 +323,9 @@ int utrace_trace_path(struct utrace_session *s, const struct utrace_target *t,
 /*
  * For a target's attach(): probe @prog at @offset of file @f for @pid
  * (-1: every process that maps it), with @cookie. The core puts every
- * offset of one (file, program, direction, pid) into one link.
+ * offset of one (file, program, direction, pid) into one link. @flags:
+ * UTRACE_RETURN for a return probe; UTRACE_AT_RETS for a plain probe on
+ * a RET (attached with the return probes, before any entry's).
  */
 int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		 const char *prog, unsigned int flags, uint64_t offset,
@@ -337,6 +347,10 @@ const char *utrace_file_name(const struct tfile *f);
  * cookie to say which file they are on.
  */
 uint64_t utrace_file_ino(const struct tfile *f);
+/* Its identity: the file a path or a mapping names is this one if equal. */
+void utrace_file_id(const struct tfile *f, dev_t *dev, ino_t *ino);
+/* Does it need (DT_NEEDED) a library whose soname matches glob @soname? */
+bool utrace_file_needs(struct tfile *f, const char *soname);
 const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err);
 bool utrace_file_is_go(const struct tfile *f);
 /*

@@ -751,6 +751,17 @@ static void expect_found(const char *path, const char *soname,
 	      root ? root : "NULL", out, want);
 }
 
+static void expect_glob(const char *pattern, const char *root, const char *want)
+{
+	char out[PATH_MAX];
+	int err;
+
+	err = elf_find_library_glob(pattern, root, out, sizeof(out));
+	expect_err("elf_find_library_glob", pattern, err, 0);
+	CHECK(err || same_file(out, want), "%s (root %s) found %s, not %s", pattern,
+	      root ? root : "NULL", out, want);
+}
+
 static void test_find(const char *main_path, const char *lib,
 		      const char *libdir)
 {
@@ -780,6 +791,8 @@ static void test_find(const char *main_path, const char *lib,
 	if (libc) {
 		expect_found(main_path, "libc.so.6", NULL, libc);
 		expect_found(main_path, "libc.so.6", "", libc);
+		/* libc.so, a linker script, is no ELF file: skipped */
+		expect_glob("libc.so*", NULL, libc);
 	}
 	expect_err("elf_find_library", "libc.so.6 in an empty root",
 		   elf_find_library(main_path, "libc.so.6", tmp_base, out,
@@ -849,6 +862,20 @@ static void test_root_conf(const char *main_path, const char *lib)
 	expect_err("elf_find_library", "libutrace_relative.so",
 		   elf_find_library(main_path, "libutrace_relative.so", root, p,
 				    sizeof(p)), -ENOENT);
+
+	/* By base-name glob: the same directories, the same order. */
+	expect_glob("libutrace_root*.so", root, R("/opt/fx/libutrace_rooted.so"));
+	expect_glob("libutrace_[mn]*", root, R("/opt/more/libutrace_more.so"));
+	expect_glob("libutrace_nest?d.so", root, R("/opt/nested/libutrace_nested.so"));
+	expect_glob("libutrace_default.so*", root, R("/usr/lib/libutrace_default.so"));
+	expect_err("elf_find_library_glob", "libutrace_unlisted*",
+		   elf_find_library_glob("libutrace_unlisted*", root, p, sizeof(p)),
+		   -ENOENT);
+	expect_err("elf_find_library_glob", "a pattern with a slash",
+		   elf_find_library_glob("fx/libutrace_rooted.so", root, p, sizeof(p)),
+		   -ENOENT);
+	expect_err("elf_find_library_glob", "small buffer",
+		   elf_find_library_glob("libutrace_root*.so", root, p, 5), -ENAMETOOLONG);
 #undef R
 }
 

@@ -279,6 +279,7 @@ static int rl_configure(struct utrace_session *s)
 	static const char *const status_only[] = { "shell_exit", "shell_exec" };
 	struct readline_kernel k = { 0 };
 	bool named = rl->npaths > 0;
+	struct bpf_map *m;
 
 	kernel_fields(s, &k);
 	if (utrace_set_rodata(s, "with_status", &rl->status, sizeof(rl->status)) ||
@@ -294,6 +295,13 @@ static int rl_configure(struct utrace_session *s)
 		if (p && !rl->status)
 			bpf_program__set_autoload(p, false);
 	}
+	/*
+	 * ... and no room for commands in progress: the kernel fills a hash
+	 * map's every entry when it makes it (1 MB for `running`, the larger
+	 * part of the maps' making), and without -S nothing is put there.
+	 */
+	if (!rl->status && (m = bpf_object__find_map_by_name(s->obj, "running")))
+		bpf_map__set_max_entries(m, 1);
 	return UTRACE_EXIT_OK;
 }
 

@@ -88,7 +88,7 @@ int rl_attach_bash(struct utrace_session *s, const struct utrace_target *t,
 		v.in_builtin = var(syms, "executing_builtin", NULL);
 	}
 	if (entry && know_shell(s, f, &v) &&
-	    (err = utrace_probe(s, f, pid, "bash_prompt", 0, entry->offset, 0)))
+	    (err = utrace_probe(s, f, pid, "shell_prompt", 0, entry->offset, 0)))
 		return err;
 	return utrace_probe(s, f, pid, "line_returned", UTRACE_RETURN, line->offset, 0);
 }
@@ -128,7 +128,7 @@ int rl_attach_zsh(struct utrace_session *s, const struct utrace_target *t,
 	v.zle_active = var(syms, "zleactive", NULL);
 	if (!know_shell(s, f, &v))
 		return 0;	/* lines without their status */
-	return utrace_probe(s, f, pid, "zsh_prompt", 0, entry->offset, 0);
+	return utrace_probe(s, f, pid, "shell_prompt", 0, entry->offset, 0);
 }
 
 /* zsh's line editor, the module zle.so: its lines. */

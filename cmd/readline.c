@@ -249,7 +249,7 @@ static void kernel_fields(struct utrace_session *s, struct readline_kernel *k)
 		{ "inode", "i_ino", 8, 0, 0 },
 		{ "task_struct", "exit_code", 4, 0, 0 },	/* -S only */
 	};
-	size_t n = rl->status ? 5 : 4;
+	size_t n = rl->status ? 5 : 4, i;
 	int err = kbtf_fields(KBTF_VMLINUX, f, n);
 
 	k->task_mm = f[0].offset;
@@ -265,12 +265,14 @@ static void kernel_fields(struct utrace_session *s, struct readline_kernel *k)
 			     KBTF_VMLINUX, strerror(-err));
 		return;
 	}
-	for (size_t i = 0; i < n; i++)
-		if (f[i].err)
-			utrace_error(s, "warning: the kernel has no %s.%s of %u bytes (its BTF): %s",
-				     f[i].strct, f[i].member, f[i].size,
-				     i == 4 ? "a shell's exit code or killing signal is not known"
-					    : "shells are not told from other programs using readline (no status, `read -e` answers shown)");
+	for (i = 0; i < 4 && !f[i].err; i++)
+		;
+	if (i < 4)
+		utrace_error(s, "warning: the kernel has no %s.%s of %u bytes (its BTF): shells are not told from other programs using readline (no status, `read -e` answers shown)",
+			     f[i].strct, f[i].member, f[i].size);
+	if (n == 5 && f[4].err)
+		utrace_error(s, "warning: the kernel has no %s.%s of %u bytes (its BTF): a shell's exit code or killing signal is not known",
+			     f[4].strct, f[4].member, f[4].size);
 }
 
 static int rl_configure(struct utrace_session *s)

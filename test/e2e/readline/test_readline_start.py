@@ -6,6 +6,7 @@ do so at every start: 15-20 ms and 11 MB here); the kernel fields the
 programs read are found without it; and where the kernel's BTF cannot be
 read at all, lines are still traced, said once. Each case is argv[1]."""
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -40,32 +41,57 @@ def case_no_core(tmp):
         sh.close()
 
 
-def case_no_btf(tmp):
-    """The kernel's BTF hidden (a private mount namespace with an empty
-    /sys/kernel/btf): one warning, and the lines still traced, their
-    status unknown; with CO-RE nothing would load at all."""
-    sh = Shell()
-    t = None
+def small_btf(path):
+    """A BTF file whose task_struct has a pid and nothing else."""
+    strs = b"\0int\0task_struct\0pid\0"
+    types = struct.pack("<III", 1, 1 << 24, 4) + struct.pack("<I", 32)  # 1: int
+    types += struct.pack("<III", 5, 4 << 24 | 1, 4)                     # 2: task_struct
+    types += struct.pack("<III", 17, 1, 0)                              # .pid: int at 0
+    hdr = struct.pack("<HBBIIIII", 0xeB9F, 1, 0, 24, 0, len(types), len(types), len(strs))
+    with open(path, "wb") as f:
+        f.write(hdr + types + strs)
+
+
+def traced_without(tmp, sh, btf, want_warnings):
+    """readline -S -p with /sys/kernel/btf replaced (a private mount
+    namespace) by an empty directory or one holding @btf as vmlinux."""
+    setup = "mount -t tmpfs none /sys/kernel/btf"
+    if btf:
+        setup += " && cp %s /sys/kernel/btf/vmlinux" % btf
+    t = Tracer(["readline", "-S", "-j", "-p", str(sh.pid)], os.path.join(tmp, "out"),
+               exe=["unshare", "-m", "--propagation", "private", "sh", "-c",
+                    setup + ' && exec "$0" "$@"', UTRACE])
     try:
-        sh.wait_prompt(1)
-        t = Tracer(["readline", "-S", "-j", "-p", str(sh.pid)], os.path.join(tmp, "out"),
-                   exe=["unshare", "-m", "--propagation", "private", "sh", "-c",
-                        'mount -t tmpfs none /sys/kernel/btf && exec "$0" "$@"', UTRACE])
         sh.type_line(b"(exit 3)")
         sh.type_line(b"echo still-traced")
         rc, out = t.stop()
-        err = t.stderr_text()
-        check(rc == 0, "exit %d: %s" % (rc, err))
-        warnings = [l for l in err.splitlines() if "warning" in l]
-        check(len(warnings) == 1 and "type information" in warnings[0],
-              "want one warning naming the kernel's type information: %r" % err)
-        got = [(r["command"], r["status"], r["end"]) for r in json_lines(out)
-               if r["pid"] == sh.pid]
-        check(got == [("(exit 3)", None, "unknown"), ("echo still-traced", None, "unknown")],
-              "rows %r" % got)
     finally:
-        if t:
-            t.kill()
+        t.kill()
+    err = t.stderr_text()
+    check(rc == 0, "exit %d: %s" % (rc, err))
+    warnings = [l for l in err.splitlines() if "warning" in l]
+    check(len(warnings) == len(want_warnings) and
+          all(w in l for w, l in zip(want_warnings, warnings)),
+          "want warnings naming %r: %r" % (want_warnings, err))
+    got = [(r["command"], r["status"], r["end"]) for r in json_lines(out)
+           if r["pid"] == sh.pid]
+    check(got == [("(exit 3)", None, "unknown"), ("echo still-traced", None, "unknown")],
+          "rows %r" % got)
+
+
+def case_no_btf(tmp):
+    """The kernel's BTF hidden, or one without the fields read: lines are
+    still traced, their status unknown, with one warning per thing not
+    known (with CO-RE nothing would load at all)."""
+    sh = Shell()
+    try:
+        sh.wait_prompt(1)
+        traced_without(tmp, sh, None, ["type information"])
+        btf = os.path.join(tmp, "small.btf")
+        small_btf(btf)
+        traced_without(tmp, sh, btf, ["no task_struct.mm of 8 bytes",
+                                      "no task_struct.exit_code of 4 bytes"])
+    finally:
         sh.close()
 
 

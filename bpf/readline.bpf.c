@@ -6,7 +6,7 @@
  * bash: line_returned is a return probe on readline_internal_teardown()
  * (or readline()), which runs after Enter and returns the line, so a shell
  * already waiting at its prompt when the probe appears is still caught.
- * bash_prompt, on readline()'s entry, tells a command's first line from
+ * shell_prompt, on readline()'s entry, tells a command's first line from
  * the lines that continue it (PS2) and from `read -e` (not a command),
  * and at a new prompt reads $? for the line before.
  *
@@ -14,21 +14,25 @@
  * probe placed while it waits would miss that line; zleread() hands it
  * over with a last call of zlegetline(NULL, NULL) once the line is done,
  * after Enter: zle_line is a return probe there. zle_read keeps
- * zleread()'s context (PS1, PS2, select, vared) for it. zsh_prompt, on
+ * zleread()'s context (PS1, PS2, select, vared) for it. shell_prompt, on
  * zleentry() in the zsh binary, learns where the binary is loaded and
  * reads $? (lastval) when a new command's line is about to be read.
+ * One program serves both shells' prompts, and the per-thread record of
+ * a read serves both: each program and map costs the start more than
+ * running it costs a prompt.
  *
  * What a program knows of a shell's binary is found by the inode of the
  * process's executable (shell_exes), not by an attach cookie: probes
  * attached as perf events by ioctl (bpf(BPF_LINK_CREATE) denied, kernels
- * before 5.15) carry none.
+ * before 5.15) carry none. The kernel's fields are read at offsets that
+ * user space found in the kernel's BTF (struct readline_kernel), not with
+ * CO-RE: that makes libbpf load all of that BTF at every start (15-20 ms
+ * and 11 MB of peak RSS here, more than the rest of the start).
  *
  * -S: shells with a command in progress are in `running`; its end is the
  * next prompt, the shell's exit or its exec() (tracepoints).
  */
 #include <stdbool.h>
-
-#include <bpf/bpf_core_read.h>
 
 #include "common.bpf.h"
 #include "readline.h"
@@ -40,6 +44,8 @@ const volatile bool with_status = false;
  * in shell_exes: with -s, only the binaries named are).
  */
 const volatile bool zle_exe_only = false;
+/* Where the kernel's fields are (readline.h); set before load. */
+const volatile struct readline_kernel kfields = {};
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -48,31 +54,25 @@ struct {
 	__type(value, struct readline_file);
 } shell_exes SEC(".maps");
 
-/*
- * A zsh's load bias, learnt at zleentry(), for zle.so's probes; with the
- * address space it holds for, so a process that reuses the PID of one
- * gone is not read at another's addresses.
- */
-struct load_bias {
-	__u64 bias;
-	__u64 mm;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u32);		/* tgid */
-	__type(value, struct load_bias);
-} zsh_bias SEC(".maps");
-
-/* What an entry probe learnt about the line being read, per thread. */
+/* What the entry probes learnt about the line being read, per thread. */
 struct reading {
 	__u8 skip;		/* not a command line (read -e, select, vared) */
 	__u8 cont;		/* continues a command */
 	__u8 zle_done;		/* zlegetline() is zleread()'s last call */
+	__u8 pad[5];
+	/*
+	 * zsh, from zleentry(): where its zleactive is, for zle.so's probes
+	 * (0: not known), in the address space @mm, so that a thread id
+	 * reused by another process is not read at the old one's address.
+	 */
+	__u64 zle_active;
+	__u64 mm;
 };
 
-/* LRU: a thread that dies while reading leaves nothing for long. */
+/*
+ * LRU: what a thread gone leaves (a shell killed at its prompt; a zsh's
+ * record stays between its reads) goes first when room is needed.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
@@ -105,37 +105,37 @@ struct {
 	__type(value, struct line_buf);
 } line_bufs SEC(".maps");
 
-/* Kernel types read with CO-RE: only what is used. */
-struct inode {
-	unsigned long i_ino;
-} __attribute__((preserve_access_index));
+/* The kernel's 8 bytes at @addr; 0 if they cannot be read. */
+static __always_inline __u64 kread(__u64 addr)
+{
+	__u64 v = 0;
 
-struct file {
-	struct inode *f_inode;
-} __attribute__((preserve_access_index));
+	bpf_probe_read_kernel(&v, sizeof(v), (const void *)addr);
+	return v;
+}
 
-struct mm_struct {
-	struct file *exe_file;
-} __attribute__((preserve_access_index));
-
-struct task_struct {
-	int exit_code;
-	struct mm_struct *mm;
-} __attribute__((preserve_access_index));
-
+/* The current process's address space (task->mm): 0 if not known. */
 static __always_inline __u64 current_mm(void)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-
-	return (__u64)BPF_CORE_READ(t, mm);
+	if (!kfields.mm)
+		return 0;
+	return kread(bpf_get_current_task() + kfields.task_mm);
 }
 
 /* The shell binary this process runs, or NULL: not one traced. */
 static __always_inline const struct readline_file *this_shell(void)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
-	__u64 ino = BPF_CORE_READ(t, mm, exe_file, f_inode, i_ino);
+	__u64 p = current_mm(), ino;
 
+	if (!kfields.exe || !p)
+		return NULL;
+	p = kread(p + kfields.mm_exe_file);
+	if (!p)
+		return NULL;
+	p = kread(p + kfields.file_inode);
+	if (!p)
+		return NULL;
+	ino = kread(p + kfields.inode_ino);
 	return bpf_map_lookup_elem(&shell_exes, &ino);
 }
 
@@ -218,19 +218,15 @@ static __always_inline bool take_reading(struct reading *out)
 	return true;
 }
 
-/* ---- bash, and other programs using readline ---- */
+/* ---- a shell about to read a line ---- */
 
-SEC("uprobe")
-int bash_prompt(struct pt_regs *ctx)
+/* bash's readline(prompt): what the line will be, and $? of the last. */
+static __always_inline void bash_prompt(struct pt_regs *ctx, const struct readline_file *f)
 {
-	const struct readline_file *f = this_shell();
-	__u64 id = bpf_get_current_pid_tgid(), bias;
+	__u64 id = bpf_get_current_pid_tgid(), bias = PT_REGS_IP(ctx) - f->func;
 	struct reading r = {};
 	__s64 v;
 
-	if (!f || f->shell != READLINE_BASH || !utrace_traced())
-		return 0;
-	bias = PT_REGS_IP(ctx) - f->func;
 	if (read_var(bias, f->in_builtin, 4, &v) && v)
 		r.skip = 1;	/* read -e: an answer, not a command */
 	if (read_var(bias, f->line_count, 4, &v) && v > 0)
@@ -239,8 +235,41 @@ int bash_prompt(struct pt_regs *ctx)
 	if (with_status && !r.skip && !r.cont &&
 	    read_var(bias, f->status, f->status_size, &v))
 		command_done(READLINE_PROMPT, v);
+}
+
+/* zsh's zleentry(ZLE_CMD_READ, lp, rp, flags, context): a line is to be read. */
+static __always_inline void zsh_prompt(struct pt_regs *ctx, const struct readline_file *f)
+{
+	__u64 id = bpf_get_current_pid_tgid(), bias = PT_REGS_IP(ctx) - f->func;
+	struct reading r = {};
+	__s64 v;
+
+	if (PT_REGS_PARM1(ctx) != ZLE_CMD_READ)
+		return;
+	r.zle_active = f->zle_active ? bias + f->zle_active : 0;
+	r.mm = current_mm();
+	bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+	if (with_status && PT_REGS_PARM5(ctx) == ZLCON_LINE_START &&
+	    read_var(bias, f->status, f->status_size, &v))
+		command_done(READLINE_PROMPT, v);
+}
+
+/* On the function of the shell's binary in readline_file.func. */
+SEC("uprobe")
+int shell_prompt(struct pt_regs *ctx)
+{
+	const struct readline_file *f = this_shell();
+
+	if (!f || !utrace_traced())
+		return 0;
+	if (f->shell == READLINE_BASH)
+		bash_prompt(ctx, f);
+	else if (f->shell == READLINE_ZSH)
+		zsh_prompt(ctx, f);
 	return 0;
 }
+
+/* ---- bash, and other programs using readline ---- */
 
 SEC("uretprobe")
 int BPF_KRETPROBE(line_returned, const char *line)
@@ -270,42 +299,27 @@ int BPF_KRETPROBE(line_returned, const char *line)
 
 /* ---- zsh ---- */
 
-/* zleentry(ZLE_CMD_READ, lp, rp, flags, context): a line is to be read. */
-SEC("uprobe")
-int zsh_prompt(struct pt_regs *ctx)
-{
-	const struct readline_file *f;
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	struct load_bias lb;
-	__s64 v;
-
-	if (PT_REGS_PARM1(ctx) != ZLE_CMD_READ || !utrace_traced())
-		return 0;
-	f = this_shell();
-	if (!f || f->shell != READLINE_ZSH)
-		return 0;
-	lb.bias = PT_REGS_IP(ctx) - f->func;
-	lb.mm = current_mm();
-	bpf_map_update_elem(&zsh_bias, &tgid, &lb, BPF_ANY);
-	if (with_status && PT_REGS_PARM5(ctx) == ZLCON_LINE_START &&
-	    read_var(lb.bias, f->status, f->status_size, &v))
-		command_done(READLINE_PROMPT, v);
-	return 0;
-}
-
 /* zleread(lp, rp, flags, context, init, finish) */
 SEC("uprobe")
 int zle_read(struct pt_regs *ctx)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	__u64 context = PT_REGS_PARM4(ctx);
-	struct reading r = {};
+	struct reading *p, r = {};
 
 	if (!utrace_traced())
 		return 0;
 	r.cont = context == ZLCON_LINE_CONT;
 	r.skip = context != ZLCON_LINE_START && context != ZLCON_LINE_CONT;
-	bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+	/* what zleentry() learnt just before stays (vared comes without) */
+	p = bpf_map_lookup_elem(&reading, &id);
+	if (p) {
+		p->cont = r.cont;
+		p->skip = r.skip;
+		p->zle_done = 0;
+	} else {
+		bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+	}
 	return 0;
 }
 
@@ -319,21 +333,16 @@ int zle_read(struct pt_regs *ctx)
 SEC("uprobe")
 int zle_getline(struct pt_regs *ctx)
 {
-	const struct readline_file *f;
 	__u64 id = bpf_get_current_pid_tgid();
-	__u32 tgid = id >> 32;
 	struct reading *r, fresh = {};
-	struct load_bias *lb;
 	__s64 active;
 
 	if (PT_REGS_PARM1(ctx) || PT_REGS_PARM2(ctx) || !utrace_traced())
 		return 0;
-	f = this_shell();
-	lb = bpf_map_lookup_elem(&zsh_bias, &tgid);
-	if (f && lb && lb->mm == current_mm() &&
-	    read_var(lb->bias, f->zle_active, 4, &active) && active)
-		return 0;
 	r = bpf_map_lookup_elem(&reading, &id);
+	if (r && r->zle_active && r->mm == current_mm() &&
+	    read_var(0, r->zle_active, 4, &active) && active)
+		return 0;
 	if (r) {
 		r->zle_done = 1;
 	} else {
@@ -356,12 +365,17 @@ int BPF_KRETPROBE(zle_line, const char *line)
 	if (!p || !p->zle_done || !utrace_traced())
 		return 0;
 	r = *p;
-	bpf_map_delete_elem(&reading, &id);
+	/*
+	 * This read is done; where zleactive is stays for the next, also for
+	 * a vared or a read begun without zleentry() (as zle_getline needs).
+	 */
+	p->skip = p->cont = p->zle_done = 0;
 	if (!line || r.skip || (zle_exe_only && !this_shell()))
 		return 0;
 	if (r.cont)
 		flags |= READLINE_CONT;
-	if (with_status)
+	/* shell_prompt says how it ended, if it can tell a zsh */
+	if (with_status && kfields.exe)
 		flags |= READLINE_STATUS;
 	send_line(line, READLINE_ZSH_CAP, READLINE_ZSH, flags, ts);
 	return 0;
@@ -372,13 +386,20 @@ int BPF_KRETPROBE(zle_line, const char *line)
 SEC("raw_tp/sched_process_exit")
 int shell_exit(void *ctx)
 {
-	struct task_struct *t = (void *)bpf_get_current_task();
 	__u64 id = bpf_get_current_pid_tgid();
+	__s32 code = 0;
 
 	/* the process, not one of its threads (shells have one) */
 	if ((__u32)id != id >> 32)
 		return 0;
-	command_done(READLINE_EXIT, BPF_CORE_READ(t, exit_code));
+	if (!kfields.exit_code) {
+		command_done(READLINE_GONE, 0);
+		return 0;
+	}
+	/* the wait status, set before this tracepoint */
+	bpf_probe_read_kernel(&code, sizeof(code),
+			      (const void *)(bpf_get_current_task() + kfields.task_exit_code));
+	command_done(READLINE_EXIT, code);
 	return 0;
 }
 

@@ -41,6 +41,7 @@ struct readline_line {
 #define READLINE_PROMPT	1	/* back at the prompt: status is $? */
 #define READLINE_EXIT	2	/* the shell exited: status is its wait status */
 #define READLINE_EXEC	3	/* the shell exec()ed another program */
+#define READLINE_GONE	4	/* the shell exited, how is not known */
 
 /* -S: the outcome of the command a shell's last lines made. */
 struct readline_done {
@@ -69,6 +70,24 @@ struct readline_file {
 };
 
 #define READLINE_MAX_FILES 256
+
+/*
+ * Where the running kernel keeps the fields the programs read, in bytes
+ * (cmd/readline.c finds them in the kernel's BTF, lib/kbtf.h): the inode
+ * of the current process's executable, task->mm->exe_file->f_inode->i_ino,
+ * and with -S task->exit_code. A flag is 0 where they are not known.
+ */
+struct readline_kernel {
+	__u32 task_mm;
+	__u32 mm_exe_file;
+	__u32 file_inode;
+	__u32 inode_ino;
+	__u32 task_exit_code;
+	__u8 mm;		/* task_mm is known */
+	__u8 exe;		/* ... and the three after it */
+	__u8 exit_code;		/* task_exit_code is known */
+	__u8 pad;
+};
 
 /* zsh's own numbers (Src/zsh.h) */
 #define ZLE_CMD_READ		1

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "elfread.h"
+#include "kbtf.h"
 #include "ldpath.h"
 #include "readline_tool.h"
 #include "readline.skel.h"
@@ -233,15 +234,59 @@ static int rl_prepare(struct utrace_session *s)
 	return UTRACE_EXIT_OK;
 }
 
+/*
+ * Where the running kernel keeps what the programs read of it
+ * (readline.h), from its BTF: CO-RE would have libbpf load all of it at
+ * every start (lib/kbtf.h). What is not found is not read, and said.
+ */
+static void kernel_fields(struct utrace_session *s, struct readline_kernel *k)
+{
+	const struct readline *rl = s->priv;
+	struct kbtf_field f[] = {
+		{ "task_struct", "mm", 8, 0, 0 },
+		{ "mm_struct", "exe_file", 8, 0, 0 },
+		{ "file", "f_inode", 8, 0, 0 },
+		{ "inode", "i_ino", 8, 0, 0 },
+		{ "task_struct", "exit_code", 4, 0, 0 },	/* -S only */
+	};
+	size_t n = rl->status ? 5 : 4, i;
+	int err = kbtf_fields(KBTF_VMLINUX, f, n);
+
+	k->task_mm = f[0].offset;
+	k->mm_exe_file = f[1].offset;
+	k->file_inode = f[2].offset;
+	k->inode_ino = f[3].offset;
+	k->task_exit_code = f[4].offset;
+	k->mm = !f[0].err;
+	k->exe = !f[0].err && !f[1].err && !f[2].err && !f[3].err;
+	k->exit_code = rl->status && !f[4].err;
+	if (err) {
+		utrace_error(s, "warning: the kernel's type information (%s): %s: shells are not told from other programs using readline (no status, `read -e` answers shown)",
+			     KBTF_VMLINUX, strerror(-err));
+		return;
+	}
+	for (i = 0; i < 4 && !f[i].err; i++)
+		;
+	if (i < 4)
+		utrace_error(s, "warning: the kernel has no %s.%s of %u bytes (its BTF): shells are not told from other programs using readline (no status, `read -e` answers shown)",
+			     f[i].strct, f[i].member, f[i].size);
+	if (n == 5 && f[4].err)
+		utrace_error(s, "warning: the kernel has no %s.%s of %u bytes (its BTF): a shell's exit code or killing signal is not known",
+			     f[4].strct, f[4].member, f[4].size);
+}
+
 static int rl_configure(struct utrace_session *s)
 {
 	struct readline *rl = s->priv;
 	static const char *const status_only[] = { "shell_exit", "shell_exec" };
-
+	struct readline_kernel k = { 0 };
 	bool named = rl->npaths > 0;
+	struct bpf_map *m;
 
+	kernel_fields(s, &k);
 	if (utrace_set_rodata(s, "with_status", &rl->status, sizeof(rl->status)) ||
-	    utrace_set_rodata(s, "zle_exe_only", &named, sizeof(named))) {
+	    utrace_set_rodata(s, "zle_exe_only", &named, sizeof(named)) ||
+	    utrace_set_rodata(s, "kfields", &k, sizeof(k))) {
 		utrace_error(s, "BPF object lacks its settings");
 		return UTRACE_EXIT_ERROR;
 	}
@@ -252,6 +297,13 @@ static int rl_configure(struct utrace_session *s)
 		if (p && !rl->status)
 			bpf_program__set_autoload(p, false);
 	}
+	/*
+	 * ... and no room for commands in progress: the kernel fills a hash
+	 * map's every entry when it makes it (1 MB for `running`, the larger
+	 * part of the maps' making), and without -S nothing is put there.
+	 */
+	if (!rl->status && (m = bpf_object__find_map_by_name(s->obj, "running")))
+		bpf_map__set_max_entries(m, 1);
 	return UTRACE_EXIT_OK;
 }
 

@@ -88,7 +88,7 @@ int rl_attach_bash(struct utrace_session *s, const struct utrace_target *t,
 		v.in_builtin = var(syms, "executing_builtin", NULL);
 	}
 	if (entry && know_shell(s, f, &v) &&
-	    (err = utrace_probe(s, f, pid, "bash_prompt", 0, entry->offset, 0)))
+	    (err = utrace_probe(s, f, pid, "shell_prompt", 0, entry->offset, 0)))
 		return err;
 	return utrace_probe(s, f, pid, "line_returned", UTRACE_RETURN, line->offset, 0);
 }
@@ -128,7 +128,7 @@ int rl_attach_zsh(struct utrace_session *s, const struct utrace_target *t,
 	v.zle_active = var(syms, "zleactive", NULL);
 	if (!know_shell(s, f, &v))
 		return 0;	/* lines without their status */
-	return utrace_probe(s, f, pid, "zsh_prompt", 0, entry->offset, 0);
+	return utrace_probe(s, f, pid, "shell_prompt", 0, entry->offset, 0);
 }
 
 /* zsh's line editor, the module zle.so: its lines. */
@@ -154,27 +154,13 @@ int rl_attach_zle(struct utrace_session *s, const struct utrace_target *t,
 
 /* ---- the zle.so of a zsh binary ---- */
 
-#define ZSH_MAX_SIZE (64 << 20)
-
-/* The whole of the regular file @path, malloc()ed; NULL with *@err. */
-static char *read_file(const char *path, size_t *n, int *err)
-{
-	struct stat st;
-	char *buf = NULL;
-	int fd = elf_open_regular(path, &st);
-	ssize_t got = 0;
-
-	*err = fd < 0 ? fd : -EFBIG;
-	if (fd < 0)
-		return NULL;
-	if (st.st_size > 0 && st.st_size <= ZSH_MAX_SIZE)
-		buf = malloc((size_t)st.st_size);
-	for (*n = 0; buf && *n < (size_t)st.st_size; *n += (size_t)got)
-		if ((got = read(fd, buf + *n, (size_t)st.st_size - *n)) <= 0)
-			break;
-	close(fd);
-	return buf;
-}
+/*
+ * The binary is read in windows this big, each with the last ZLE_KEEP
+ * bytes of the one before: a string shorter than PATH_MAX lies whole in
+ * one of them, and utrace never holds the whole binary (865 KB).
+ */
+#define ZLE_CHUNK (64 * 1024)
+#define ZLE_KEEP (2 * PATH_MAX)
 
 /*
  * zsh loads zle from a directory compiled into it (the default of
@@ -185,29 +171,47 @@ static char *read_file(const char *path, size_t *n, int *err)
 int rl_zle_of(const char *zsh, char *out, size_t len)
 {
 	static const char mark[] = "/zsh/";
+	struct stat st;
+	int err = -ENOENT, fd = elf_open_regular(zsh, &st);
+	bool first = true;
 	size_t n = 0;
-	int err;
-	char *buf = read_file(zsh, &n, &err);
-	const char *p, *end;
+	char *buf;
 
-	if (!buf)
-		return err;
-	err = -ENOENT;
-	end = buf + n;
-	for (p = buf; err && (p = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1)); p++) {
-		const char *a = p, *z = p;
+	if (fd < 0)
+		return fd;
+	buf = malloc(ZLE_KEEP + ZLE_CHUNK);
+	while (buf && err) {
+		ssize_t got = read(fd, buf + n, ZLE_CHUNK);
+		const char *p, *end;
+		size_t keep;
 
-		while (a > buf && a[-1] && a - 1 > p - PATH_MAX)
-			a--;
-		while (z < end && *z && z - a < PATH_MAX)
-			z++;
-		if (*a != '/' || z == end || *z)
-			continue;	/* not a whole absolute path */
-		if ((size_t)snprintf(out, len, "%.*s/zsh/zle.so", (int)(z - a), a) >= len)
-			continue;
-		if (!elf_check(out))
-			err = 0;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+		end = buf + n;
+		for (p = buf; err && (p = memmem(p, (size_t)(end - p), mark, sizeof(mark) - 1)); p++) {
+			const char *a = p, *z = p;
+
+			while (a > buf && a[-1] && a - 1 > p - PATH_MAX)
+				a--;
+			while (z < end && *z && z - a < PATH_MAX)
+				z++;
+			/* not a whole absolute path, or not whole in this window */
+			if ((a == buf && !first) || *a != '/' || z == end || *z)
+				continue;
+			if ((size_t)snprintf(out, len, "%.*s/zsh/zle.so", (int)(z - a), a) >= len)
+				continue;
+			if (!elf_check(out))
+				err = 0;
+		}
+		keep = n < ZLE_KEEP ? n : ZLE_KEEP;
+		memmove(buf, end - keep, keep);
+		n = keep;
+		first = false;
 	}
+	if (!buf)
+		err = -ENOMEM;
 	free(buf);
+	close(fd);
 	return err;
 }

@@ -186,7 +186,7 @@ static void on_done(struct utrace_session *s, const struct readline_done *d)
 	case READLINE_EXEC:
 		last.end = RL_END_EXEC;
 		break;
-	default:
+	default:	/* READLINE_GONE: exited, the kernel's field unknown */
 		last.end = RL_END_UNKNOWN;
 	}
 	flush_shell(s, sh, &last);

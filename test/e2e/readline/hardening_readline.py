@@ -318,9 +318,11 @@ def readline_kill9():
 def readline_churn():
     d = scratch("churn")
     os.mkdir(d)
-    # names of their own, so rows can be told from anyone else's bash
-    short = os.path.join(d, "hwchurn")
-    typed = os.path.join(d, "hwtyped")
+    # names of their own, so rows can be told from anyone else's bash, also
+    # from those of this same test run at the same time on the machine
+    names = ("hwc%d" % os.getpid(), "hwt%d" % os.getpid())
+    short = os.path.join(d, names[0])
+    typed = os.path.join(d, names[1])
     os.symlink("/bin/bash", short)
     os.symlink("/bin/bash", typed)
     tr = Tracer(["readline", "-j"], scratch("churn.out"))
@@ -376,7 +378,7 @@ def readline_churn():
     check([x for x in tr.stderr_text().splitlines() if not x.startswith("Tracing")] == [],
           "utrace after churn: stderr %r" % tr.stderr_text())
     rows = json_lines(out)
-    mine = [(r["pid"], r["command"]) for r in rows if r["comm"] in ("hwtyped", "hwchurn")]
+    mine = [(r["pid"], r["command"]) for r in rows if r["comm"] in names]
     check(sorted(mine) == sorted(want),
           "rows differ from the %d typed lines: %d rows (each once?), missing %r, extra %r" % (
               len(want), len(mine), sorted(set(want) - set(mine))[:5],

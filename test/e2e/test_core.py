@@ -444,6 +444,28 @@ def case_pidns_inside():
     print("ok: PID namespace: -p %d, rows say pid %d" % (lk.pid, lk.pid))
 
 
+def case_no_kernel_btf():
+    """No tool's start makes libbpf load the kernel's whole BTF (CO-RE
+    relocations do: 15 ms and 11 MB at every start here); kernel fields a
+    tool needs come from lib/kbtf.c, which reads only what it needs."""
+    import importlib
+    import utrace_test
+    here = os.path.dirname(os.path.abspath(__file__))
+    for tool in utrace_test.tools():
+        sys.path.insert(0, os.path.join(here, tool))
+        try:
+            args = list(getattr(importlib.import_module("hardening_" + tool), "ARGS", []))
+        except ModuleNotFoundError:
+            args = []
+        r = subprocess.run([UTRACE, tool] + args + ["-v", "-d", "0.2"], capture_output=True,
+                           timeout=30, stdin=subprocess.DEVNULL)
+        err = r.stderr.decode(errors="replace")
+        check(r.returncode == 0, "utrace %s -v -d 0.2: exit %d: %s" % (tool, r.returncode, err[-400:]))
+        for bad in ("loading kernel BTF", "CO-RE relocating"):
+            check(bad not in err, "utrace %s loads the kernel's BTF: %r" % (tool, bad))
+    print("ok: no tool loads the kernel's BTF: %s" % " ".join(utrace_test.tools()))
+
+
 CASES = {
     "nohup": case_nohup,
     "stall": case_stall,
@@ -458,6 +480,7 @@ CASES = {
     "caps": case_caps,
     "pidns": case_pidns,
     "pidns-inside": case_pidns_inside,
+    "no-kernel-btf": case_no_kernel_btf,
 }
 
 

@@ -33,7 +33,7 @@ struct call {
 
 #define UTRACE_FRAME_TYPE struct call
 #include "frame.bpf.h"
-#define UTRACE_HIST_KEYS DNSLAT_NFUNCS
+#define UTRACE_HIST_KEYS (DNSLAT_NFUNCS * DNSLAT_NRESULTS)
 #include "hist.bpf.h"
 
 /* -m: shorter lookups are dropped here, before any string is read. */
@@ -191,6 +191,42 @@ static __always_inline void read_outcome(struct dnslat_event *e,
 	e->ret = (__s32)ret;
 }
 
+static __always_inline __u32 herrno_outcome(int herrno)
+{
+	return herrno >= 1 && herrno <= 4 ? DNSLAT_RES_HERRNO + herrno : DNSLAT_RES_FAILED;
+}
+
+/* -H: the outcome of a call, as read_outcome() tells it, for its key. */
+static __always_inline __u32 outcome(const struct call *c, long rax)
+{
+	int ret = (int)rax;	/* every traced function returns an int or a pointer */
+	__u64 result = 0;
+	int herrno = 0;
+
+	switch (c->func) {
+	case DNSLAT_GETADDRINFO:
+	case DNSLAT_GETNAMEINFO:
+		if (!ret)
+			return DNSLAT_RES_OK;
+		return ret < 0 && ret >= -DNSLAT_RES_EAI_MAX ? (__u32)-ret : DNSLAT_RES_EAI_OTHER;
+	case DNSLAT_GETHOSTBYNAME:
+	case DNSLAT_GETHOSTBYNAME2:
+	case DNSLAT_GETHOSTBYADDR:
+		if (rax)	/* a struct hostent *: all of it */
+			return DNSLAT_RES_OK;
+		return c->have_herrno ? herrno_outcome(c->herrno) : DNSLAT_RES_FAILED;
+	}
+	/* the _r variants */
+	if (!bpf_probe_read_user(&result, sizeof(result), (void *)c->result_p) &&
+	    result && !ret)
+		return DNSLAT_RES_OK;
+	if (ret == 34)		/* ERANGE */
+		return DNSLAT_RES_ERANGE;
+	if (bpf_probe_read_user(&herrno, sizeof(herrno), (void *)c->herrno_p))
+		return DNSLAT_RES_FAILED;
+	return herrno_outcome(herrno);
+}
+
 static __always_inline void report(const struct call *c, __u64 latency_ns,
 				   long ret)
 {
@@ -253,7 +289,7 @@ int BPF_KRETPROBE(lookup_return, long ret)
 	if (c.quiet || now - c.f.ts < min_ns)
 		return 0;
 	if (hist_mode)
-		utrace_hist_add(c.func, now - c.f.ts);
+		utrace_hist_add(c.func * DNSLAT_NRESULTS + outcome(&c, ret), now - c.f.ts);
 	else
 		report(&c, now - c.f.ts, ret);
 	return 0;

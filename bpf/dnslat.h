@@ -25,6 +25,21 @@ enum dnslat_func {
 
 #define DNSLAT_IS_GO(func) ((func) >= DNSLAT_GO_LOOKUPIPADDR && (func) < DNSLAT_NFUNCS)
 
+/*
+ * -H: a histogram per function and outcome (the "result" label of the
+ * metrics; what is printed is the sum per function), key func *
+ * DNSLAT_NRESULTS + outcome. The outcomes, as BPF tells them apart:
+ */
+#define DNSLAT_NRESULTS		32
+#define DNSLAT_RES_OK		0
+/* 1 to 19: EAI_* (getaddrinfo, getnameinfo), by -code */
+#define DNSLAT_RES_EAI_MAX	19
+#define DNSLAT_RES_EAI_OTHER	20	/* another EAI_* */
+#define DNSLAT_RES_HERRNO	20	/* + h_errno 1 to 4: HOST_NOT_FOUND ... NO_DATA */
+#define DNSLAT_RES_ERANGE	25	/* a _r call's buffer was too small */
+#define DNSLAT_RES_FAILED	26	/* failed, no more said */
+#define DNSLAT_RES_GO_ERROR	27	/* a Go lookup returned an error */
+
 /* Host names up to this many bytes are shown whole (DNS allows 253). */
 #define DNSLAT_HOST_MAX 255
 /* Bytes of a sockaddr kept for getnameinfo: sizeof(struct sockaddr_in6). */

@@ -351,8 +351,10 @@ int go_lookup_ret(struct pt_regs *ctx)
 		c->have_host = go_read_host(c);
 		drop = c->func != DNSLAT_GO_LOOKUPADDR && go_ip_literal(c);
 	}
+	/* the error's kind takes reading it: -H tells ok from error */
 	if (!drop && hist_mode)
-		utrace_hist_add(c->func, now - c->ts);
+		utrace_hist_add(c->func * DNSLAT_NRESULTS +
+				(ctx->rdi ? DNSLAT_RES_GO_ERROR : DNSLAT_RES_OK), now - c->ts);
 	else if (!drop)
 		go_report(c, now - c->ts, ctx);
 	bpf_map_delete_elem(&go_calls, &k);

@@ -37,6 +37,8 @@ const volatile bool utrace_hist_by_cgroup = false;
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 1);
+	/* keys x cgroups, mostly never used: allocated as cgroups come */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, struct utrace_hist_cgkey);
 	__type(value, struct utrace_hist_slot);
 } utrace_hist_cg SEC(".maps");

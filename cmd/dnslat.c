@@ -229,7 +229,7 @@ static int dl_attach(struct utrace_session *s)
 	struct dnslat *cfg = s->priv;
 	int err;
 
-	if (cfg->hist && hist_open(s, &cfg->h, DNSLAT_NFUNCS)) {
+	if (cfg->hist && hist_open(s, &cfg->h, DNSLAT_NFUNCS * DNSLAT_NRESULTS)) {
 		utrace_error(s, "BPF object lacks its histograms");
 		return UTRACE_EXIT_ERROR;
 	}
@@ -501,15 +501,18 @@ static void print_histograms(struct utrace_session *s, bool stamp)
 	if (stamp && !s->opt.json)
 		obuf_printf(&s->out, "%s\n", when);
 	for (int f = 0; f < DNSLAT_NFUNCS; f++) {
-		if (hist_last(&cfg->h.delta[f]) < 0)
+		struct utrace_hist_slot sum;
+
+		/* one histogram per function: its outcomes summed */
+		hist_sum(&sum, &cfg->h.delta[f * DNSLAT_NRESULTS], DNSLAT_NRESULTS);
+		if (hist_last(&sum) < 0)
 			continue;
 		shown++;
 		if (s->opt.json)
 			hist_print_json(&s->out, 1000, when, "function", funcs[f].name,
-					&cfg->h.delta[f], NULL);
+					&sum, NULL);
 		else
-			hist_print_table(&s->out, 1000, "function", funcs[f].name,
-					 &cfg->h.delta[f]);
+			hist_print_table(&s->out, 1000, "function", funcs[f].name, &sum);
 	}
 	/*
 	 * No lookup in this interval: a line saying so, so that a script
@@ -542,14 +545,35 @@ static void dl_cleanup(struct utrace_session *s)
 
 static const char *const row_labels[] = { "function", "result", NULL };
 
+/* The RESULT of an outcome of -H's keys (bpf/dnslat.h), as rows name it. */
+static const char *outcome_name(unsigned int func, unsigned int res)
+{
+	const char *name = NULL;
+
+	if (res == DNSLAT_RES_OK)
+		return "ok";
+	if (res == DNSLAT_RES_GO_ERROR)
+		return "error";
+	if (res == DNSLAT_RES_ERANGE)
+		return "ERANGE";
+	if (res >= 1 && res <= DNSLAT_RES_EAI_MAX && funcs[func].outcome == OUTCOME_EAI)
+		name = code_name(eai_names, -(int)res);
+	else if (res > DNSLAT_RES_HERRNO && res <= DNSLAT_RES_HERRNO + 4)
+		name = code_name(herrno_names, (int)(res - DNSLAT_RES_HERRNO));
+	return name ? name : "failed";
+}
+
 static int hist_labels(const struct utrace_session *s, unsigned int key,
 		       struct utrace_label *l)
 {
+	unsigned int func = key / DNSLAT_NRESULTS, res = key % DNSLAT_NRESULTS;
+
 	(void)s;
-	if (key >= DNSLAT_NFUNCS)
+	if (func >= DNSLAT_NFUNCS)
 		return -1;
-	l[0] = (struct utrace_label){ "function", funcs[key].name };
-	return 1;
+	l[0] = (struct utrace_label){ "function", funcs[func].name };
+	l[1] = (struct utrace_label){ "result", outcome_name(func, res) };
+	return 2;
 }
 
 static const struct utrace_metrics metrics = {

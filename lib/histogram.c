@@ -119,6 +119,16 @@ int hist_take(struct utrace_hist *h)
 	return 0;
 }
 
+void hist_sum(struct utrace_hist_slot *out, const struct utrace_hist_slot *v, size_t n)
+{
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < n; i++) {
+		for (int b = 0; b < UTRACE_HIST_BUCKETS; b++)
+			out->count[b] += v[i].count[b];
+		out->total_ns += v[i].total_ns;
+	}
+}
+
 uint64_t hist_count(const struct utrace_hist_slot *v)
 {
 	uint64_t n = 0;

@@ -44,6 +44,9 @@ void hist_close(struct utrace_hist *h);
 /* Counts since the last take, into h->delta[key]. 0 or -errno. */
 int hist_take(struct utrace_hist *h);
 
+/* @out = the sum of the @n slots from @v (a key's parts, such as outcomes). */
+void hist_sum(struct utrace_hist_slot *out, const struct utrace_hist_slot *v, size_t n);
+
 /* Counts in the slot; its last non-empty bucket (-1: none). */
 uint64_t hist_count(const struct utrace_hist_slot *v);
 int hist_last(const struct utrace_hist_slot *v);

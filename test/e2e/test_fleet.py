@@ -68,8 +68,9 @@ class CgShell(PtyProgram):
 class Lookup:
     """`lookup getaddrinfo localhost N` in the DNS namespace, in a cgroup."""
 
-    def __init__(self, lab, cgdir, repeat=1, wait=False, func="getaddrinfo"):
-        argv = [LOOKUP] + (["-w"] if wait else []) + [func, "localhost", str(repeat)]
+    def __init__(self, lab, cgdir, repeat=1, wait=False, func="getaddrinfo", name="localhost"):
+        argv = [LOOKUP] + (["-w"] if wait else []) + [func, name, str(repeat)]
+        self.name = name
         argv = dnsns.argv(lab.etc, argv)
         if cgdir:
             argv = cgroups.enter(cgdir, argv)
@@ -97,7 +98,10 @@ class Lookup:
             fail("lookup %d did not finish" % self.pid)
         check(self.proc.returncode == 0, "lookup %d exited %d: %r" %
               (self.pid, self.proc.returncode, err))
-        check(out.count(b" ok\n") == self.repeat, "lookup %d printed %r" % (self.pid, out))
+        self.results = [line.rsplit(b" ", 1)[1].decode() for line in out.splitlines()]
+        check(len(self.results) == self.repeat and
+              (self.name != "localhost" or set(self.results) == {"ok"}),
+              "lookup %d printed %r" % (self.pid, out))
         return self
 
 
@@ -497,6 +501,10 @@ def case_metrics(lab):
     for d, n in ((d1, 4), (d1b, 2), (d2, 3)):
         lab.lookup(d, n).finish()
     lab.lookup(d1, 1, func="gethostbyname").finish()
+    # a failure (no DNS server listens in the lookup's namespace): its own
+    # result label, the one the lookup itself saw
+    failed = lab.lookup(d2, 1, name="nx.utrace.test").finish().results[0]
+    check(failed != "ok", "test bug: the lookup of nx.utrace.test succeeded")
     sh.type_line(b"echo metric")
 
     smp = samples(scrape(ports[0]))
@@ -508,14 +516,16 @@ def case_metrics(lab):
                 result="ok", container=c1[:12]) == 1, "gethostbyname row")
     smp = samples(scrape(ports[1]))
     for cont, n in ((c1[:12], 6), (c2[:12], 3)):
-        got = value(smp, HIST + "_count", function="getaddrinfo", container=cont)
+        got = value(smp, HIST + "_count", function="getaddrinfo", result="ok", container=cont)
         check(got == n, "-H count of %s: %r, want %d" % (cont, got, n))
-        check(value(smp, HIST + "_bucket", function="getaddrinfo", container=cont,
+        check(value(smp, HIST + "_bucket", function="getaddrinfo", result="ok", container=cont,
                     le="+Inf") == n, "+Inf bucket of %s" % cont)
-        check(value(smp, HIST + "_sum", function="getaddrinfo", container=cont) > 0,
+        check(value(smp, HIST + "_sum", function="getaddrinfo", result="ok", container=cont) > 0,
               "sum of %s" % cont)
-    check(value(smp, HIST + "_count", function="gethostbyname", container=c1[:12]) == 1,
+    check(value(smp, HIST + "_count", function="gethostbyname", result="ok", container=c1[:12]) == 1,
           "gethostbyname histogram")
+    check(value(smp, HIST + "_count", function="getaddrinfo", result=failed,
+                container=c2[:12]) == 1, "-H histogram of the failed lookup (%s)" % failed)
     # no PID, host name or typed text anywhere in a label
     for p in ports:
         for (name, labels), _ in samples(scrape(p)).items():
@@ -604,7 +614,7 @@ def case_prometheus(lab):
     lab.lookup(d, n).finish()
     wait_query(prom_port, 'utrace_events_total{job="rows",tool="dnslat",function="getaddrinfo",'
                'result="ok",container="%s"}' % cid[:12], n)
-    wait_query(prom_port, '%s_count{job="hist",function="getaddrinfo",container="%s"}' %
+    wait_query(prom_port, '%s_count{job="hist",function="getaddrinfo",result="ok",container="%s"}' %
                (HIST, cid[:12]), n)
     wait_query(prom_port, 'sum(utrace_events_lost_total)', 0)
     prom.send_signal(signal.SIGTERM)
@@ -644,7 +654,7 @@ def case_textfile(lab):
         check(page.endswith(b"\n") and b'utrace_probes{tool="dnslat"}' in page,
               "a partial page: %r" % page[-200:])
         smp = samples(page)
-        counts.add(value(smp, HIST + "_count", function="getaddrinfo", container=cid[:12]))
+        counts.add(value(smp, HIST + "_count", function="getaddrinfo", result="ok", container=cid[:12]))
     check(len(counts) >= 3, "the file changed %d times while lookups ran: %r" %
           (len(counts), counts))
     for page in sorted(pages)[:40]:
@@ -653,7 +663,7 @@ def case_textfile(lab):
     with open(path, "rb") as f:
         final = f.read()
     promtool(final, "the last page")
-    check(value(samples(final), HIST + "_count", function="getaddrinfo",
+    check(value(samples(final), HIST + "_count", function="getaddrinfo", result="ok",
                 container=cid[:12]) == 18, "last page's count")
     check(os.listdir(outdir) == ["utrace_dnslat.prom"], "left in the directory: %r" %
           os.listdir(outdir))

@@ -394,6 +394,30 @@ static void fl_cleanup(struct utrace_session *s)
 	functable_free(&cfg->funcs);
 }
 
+/* ---- metrics (--metrics, --metrics-file) ---- */
+
+/* the functions traced: as many as were asked for, no more (at most 4096) */
+static const char *const row_labels[] = { "function", NULL };
+
+static int hist_labels(const struct utrace_session *s, unsigned int key,
+		       struct utrace_label *l)
+{
+	const struct funclat *cfg = s->priv;
+	const struct functable_entry *f = functable_get(&cfg->funcs, key);
+
+	if (!f)
+		return -1;
+	l[0] = (struct utrace_label){ "function", f->name };
+	return 1;
+}
+
+static const struct utrace_metrics metrics = {
+	.row_labels = row_labels,
+	.hist = "utrace_function_duration_seconds",
+	.hist_help = "Calls of the traced functions, by how long they took",
+	.hist_labels = hist_labels,
+};
+
 const struct utrace_tool utrace_tool_funclat = {
 	.name = "funclat",
 	.summary = "Time calls of any user-space function: latency histograms, or slow calls",
@@ -410,4 +434,5 @@ const struct utrace_tool utrace_tool_funclat = {
 	.interval = fl_interval,
 	.finish = fl_finish,
 	.cleanup = fl_cleanup,
+	.metrics = &metrics,
 };

@@ -697,6 +697,30 @@ def case_metrics_errors(lab):
           "unwritable --metrics-file: rc %d %r" % (p.returncode, p.stderr))
 
 
+def case_metrics_funclat(lab):
+    """funclat's histograms as utrace_function_duration_seconds{function},
+    and with -C the container, for a known number of calls."""
+    c1 = cgroups.new_id()
+    d1, _ = lab.cg.make("system.slice/docker-%s.scope" % c1)
+    port = free_port()
+    lab.tracer(["funclat", "-C", "--metrics", str(port), "c:getppid", "c:getpgrp"])
+    n = 9
+    p = subprocess.run(cgroups.enter(d1, [sys.executable, "-c",
+                                          "import os\nfor i in range(%d): os.getppid()\n"
+                                          "os.getpgrp()\n" % n]),
+                       capture_output=True, timeout=30)
+    check(p.returncode == 0, "the calling python failed: %r" % p.stderr)
+    time.sleep(0.3)
+    smp = samples(scrape(port))
+    name = "utrace_function_duration_seconds"
+    for func, want in (("getppid", n), ("getpgrp", 1)):
+        got = value(smp, name + "_count", function=func, container=c1[:12])
+        check(got == want, "%s_count{function=%s}: %r, want %d" % (name, func, got, want))
+        check(value(smp, name + "_bucket", function=func, container=c1[:12], le="+Inf") == want,
+              "+Inf bucket of %s" % func)
+    print("ok: funclat metrics: %s per function and container" % name)
+
+
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
 
 

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-void obuf_reserve(struct obuf *o, size_t extra)
+void obuf_grow(struct obuf *o, size_t extra)
 {
 	size_t need = o->len + extra + 1;
 	size_t cap = o->cap ? o->cap : 4096;
@@ -24,22 +24,9 @@ void obuf_reserve(struct obuf *o, size_t extra)
 	o->cap = cap;
 }
 
-void obuf_put(struct obuf *o, const void *p, size_t n)
+void obuf_reserve(struct obuf *o, size_t extra)
 {
-	obuf_reserve(o, n);
-	memcpy(o->data + o->len, p, n);
-	o->len += n;
-	o->data[o->len] = '\0';
-}
-
-void obuf_putc(struct obuf *o, char c)
-{
-	obuf_put(o, &c, 1);
-}
-
-void obuf_puts(struct obuf *o, const char *s)
-{
-	obuf_put(o, s, strlen(s));
+	obuf_reserve_inline(o, extra);
 }
 
 void obuf_vprintf(struct obuf *o, const char *fmt, va_list ap)
@@ -72,12 +59,6 @@ void obuf_printf(struct obuf *o, const char *fmt, ...)
 	va_start(ap, fmt);
 	obuf_vprintf(o, fmt, ap);
 	va_end(ap);
-}
-
-void obuf_pad(struct obuf *o, size_t start, size_t w)
-{
-	while (o->len - start < w)
-		obuf_putc(o, ' ');
 }
 
 void obuf_reset(struct obuf *o)

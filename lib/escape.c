@@ -16,6 +16,38 @@
 static const char hexdig[] = "0123456789abcdef";
 
 /*
+ * Does the 8-byte word @x hold only printable ASCII other than '\\' and
+ * '"' (0x20..0x7e)? Bytes outside that range may need escaping in one form
+ * or the other; the byte-wise scan below decides. Each test is exact for
+ * "some byte in the word": a borrow or carry only spreads from a byte that
+ * is itself outside the range.
+ */
+static inline bool word_plain(uint64_t x)
+{
+	const uint64_t ones = 0x0101010101010101ULL, high = 0x8080808080808080ULL;
+	uint64_t bs = x ^ (ones * '\\'), q = x ^ (ones * '"');
+
+	return !(((x - ones * 0x20) & ~x & high) |	/* < 0x20 */
+		 (((x + ones) | x) & high) |		/* >= 0x7f */
+		 ((bs - ones) & ~bs & high) |		/* '\\' */
+		 ((q - ones) & ~q & high));		/* '"' */
+}
+
+/* How many bytes from @s[0] need no look: whole plain words. */
+static inline size_t plain_words(const unsigned char *s, size_t n)
+{
+	size_t i = 0;
+	uint64_t x;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&x, s + i, 8);
+		if (!word_plain(x))
+			break;
+	}
+	return i;
+}
+
+/*
  * Decode the UTF-8 sequence at @s (at most @n bytes). Returns its length
  * (1..4) and stores the code point in @cp, or returns 0 when @s[0] does not
  * start a valid sequence. The ranges for the second byte are those of
@@ -71,6 +103,13 @@ bool utf8_valid(const char *src, size_t n)
 	uint32_t cp;
 
 	while (i < n) {
+		i += plain_words(s + i, n - i);
+		if (i == n)
+			break;
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
 		len = utf8_decode(s + i, n - i, &cp);
 		if (!len)
 			return false;
@@ -157,11 +196,13 @@ void escape_with(struct obuf *o, const char *src, size_t n,
 	uint32_t cp;
 
 	while (i < n) {
-		len = utf8_decode(s + i, n - i, &cp);
-		if (len == 1 && !f->ascii_needs_escape(s[i])) {
+		/* most text is plain ASCII: pass over it a word at a time */
+		i += plain_words(s + i, n - i);
+		while (i < n && s[i] < 0x80 && !f->ascii_needs_escape(s[i]))
 			i++;
-			continue;
-		}
+		if (i == n)
+			break;
+		len = utf8_decode(s + i, n - i, &cp);
 		if (len > 1 && !is_unsafe_nonascii(cp)) {
 			i += len;
 			continue;

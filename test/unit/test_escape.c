@@ -439,8 +439,74 @@ static void test_properties(void)
 	obuf_free(&u);
 }
 
+/* The one byte @b alone among plain letters, in each form. */
+static void lone_byte(unsigned char b, char *text, char *json)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *t = NULL, *j = NULL;
+
+	switch (b) {
+	case '\t': t = "\\t"; j = "\\t"; break;
+	case '\n': t = "\\n"; j = "\\n"; break;
+	case '\r': t = "\\r"; j = "\\r"; break;
+	case '\\': t = "\\\\"; j = "\\\\"; break;
+	case '"': t = "\""; j = "\\\""; break;
+	case '\b': j = "\\b"; break;
+	case '\f': j = "\\f"; break;
+	}
+	if (t)
+		strcpy(text, t);
+	else if (b < 0x20 || b >= 0x7f)
+		sprintf(text, "\\x%c%c", hex[b >> 4], hex[b & 15]);
+	else
+		sprintf(text, "%c", b);
+	if (j)
+		strcpy(json, j);
+	else if (b >= 0x80)
+		strcpy(json, "\xef\xbf\xbd");
+	else if (b < 0x20 || b == 0x7f)
+		sprintf(json, "\\u00%c%c", hex[b >> 4], hex[b & 15]);
+	else
+		sprintf(json, "%c", b);
+}
+
+/*
+ * Plain ASCII is passed over a word (8 bytes) at a time: every byte value
+ * at every place of the first three words, and at the end, must still be
+ * seen, whichever lane of the word it is in.
+ */
+static void test_every_lane(void)
+{
+	struct obuf o = { 0 };
+
+	for (unsigned int b = 0; b < 256; b++) {
+		for (size_t at = 0; at < 24; at++) {
+			char in[24], text[32], json[32], exp[64];
+			struct bytes bi = { in, sizeof(in) };
+
+			memset(in, 'a', sizeof(in));
+			in[at] = (char)b;
+			lone_byte((unsigned char)b, text, json);
+			snprintf(exp, sizeof(exp), "%.*s%s%.*s", (int)at, in, text,
+				 (int)(sizeof(in) - at - 1), in + at + 1);
+			obuf_reset(&o);
+			escape_text(&o, in, sizeof(in));
+			expect_bytes("escape_text (lanes)", bi, o.data, o.len, exp);
+			snprintf(exp, sizeof(exp), "\"%.*s%s%.*s\"", (int)at, in, json,
+				 (int)(sizeof(in) - at - 1), in + at + 1);
+			obuf_reset(&o);
+			json_string(&o, in, sizeof(in));
+			expect_bytes("json_string (lanes)", bi, o.data, o.len, exp);
+			expect_true(utf8_valid(in, sizeof(in)) == (b < 0x80),
+				    "utf8_valid (lanes)", bi);
+		}
+	}
+	obuf_free(&o);
+}
+
 int main(void)
 {
+	test_every_lane();
 	test_esc_cases();
 	test_appends();
 	test_base64();

@@ -16,6 +16,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -33,6 +34,32 @@
 static int out_fd = STDOUT_FILENO;
 static bool out_socket;		/* written with send(MSG_DONTWAIT) */
 static uint64_t unwritten_rows;
+
+/*
+ * The columns a row shows and, for JSON, their keys already rendered as
+ * `,"key":`: the options do not change while tracing, so shown() and the
+ * escaping of keys are done once, at the first row, not for every row.
+ */
+struct plan_col {
+	const struct utrace_column *c;
+	size_t key, keylen;	/* JSON: the rendered key in plan.keys */
+};
+
+struct plan {
+	bool ready;
+	size_t n;
+	struct plan_col *cols;
+	struct obuf keys;
+};
+
+static struct plan table_plan, json_plan;
+
+static void plan_free(struct plan *p)
+{
+	free(p->cols);
+	obuf_free(&p->keys);
+	memset(p, 0, sizeof(*p));
+}
 
 void output_open(struct utrace_session *s)
 {
@@ -68,6 +95,8 @@ void output_close(struct utrace_session *s)
 		close(out_fd);
 	out_fd = STDOUT_FILENO;
 	obuf_free(&s->out);
+	plan_free(&table_plan);
+	plan_free(&json_plan);
 }
 
 uint64_t output_unwritten(const struct utrace_session *s)
@@ -82,6 +111,39 @@ static bool shown(const struct utrace_session *s, const struct utrace_column *c,
 	if (json ? !c->key : c->json_only)
 		return false;
 	return !c->shown || c->shown(s, json);
+}
+
+static struct plan *plan_of(const struct utrace_session *s, bool json)
+{
+	struct plan *p = json ? &json_plan : &table_plan;
+	size_t n = 0;
+
+	if (p->ready)
+		return p;
+	for (const struct utrace_column *c = s->tool->columns; c && c->header; c++)
+		n++;
+	p->cols = calloc(n ? n : 1, sizeof(*p->cols));
+	if (!p->cols) {
+		fputs("utrace: out of memory\n", stderr);
+		abort();
+	}
+	for (const struct utrace_column *c = s->tool->columns; c && c->header; c++) {
+		struct plan_col *pc = &p->cols[p->n];
+
+		if (!shown(s, c, json))
+			continue;
+		pc->c = c;
+		if (json) {
+			pc->key = p->keys.len;
+			obuf_putc(&p->keys, ',');
+			json_string(&p->keys, c->key, strlen(c->key));
+			obuf_putc(&p->keys, ':');
+			pc->keylen = p->keys.len - pc->key;
+		}
+		p->n++;
+	}
+	p->ready = true;
+	return p;
 }
 
 void output_header(struct utrace_session *s)
@@ -107,15 +169,31 @@ void output_header(struct utrace_session *s)
 	obuf_putc(&s->out, '\n');
 }
 
-/* Decimal digits of @v, without printf: rows are many. */
+static const char digit_pairs[] =
+	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
+/* Decimal digits of @v, without printf: rows are many. Two at a time. */
 static void put_u64(struct obuf *o, uint64_t v)
 {
 	char buf[24], *p = buf + sizeof(buf);
 
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	while (v >= 100) {
+		unsigned int d = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		p -= 2;
+		p[0] = digit_pairs[d];
+		p[1] = digit_pairs[d + 1];
+	}
+	if (v >= 10) {
+		p -= 2;
+		p[0] = digit_pairs[v * 2];
+		p[1] = digit_pairs[v * 2 + 1];
+	} else {
+		*--p = (char)('0' + v);
+	}
 	obuf_put(o, p, (size_t)(buf + sizeof(buf) - p));
 }
 
@@ -180,21 +258,39 @@ static void put_value_table(struct obuf *o, const struct utrace_value *v)
 	}
 }
 
-static void put_value_json(struct obuf *o, const char *key,
-			   const struct utrace_value *v)
+/*
+ * Untrusted bytes under a key already rendered (`,"key":`). Bytes that are
+ * not UTF-8 also get the key's "_base64" twin (json_string_field()).
+ */
+static void put_text_json(struct obuf *o, const char *rendered, size_t len,
+			  const char *key, const char *str, size_t n)
 {
-	if (v->type == UTRACE_V_TEXT || v->type == UTRACE_V_BYTES) {
-		if (v->type == UTRACE_V_TEXT)
-			json_string_field(o, key, v->str, v->len);
-		else
-			json_bytes_field(o, key, v->str, v->len);
+	if (utf8_valid(str, n)) {
+		obuf_put(o, rendered, len);
+		json_string(o, str, n);
+	} else {
+		json_string_field(o, key, str, n);
+	}
+}
+
+static void put_value_json(struct obuf *o, const struct plan *p,
+			   const struct plan_col *pc, const struct utrace_value *v)
+{
+	if (v->type == UTRACE_V_TEXT) {
+		put_text_json(o, p->keys.data + pc->key, pc->keylen, pc->c->key,
+			      v->str, v->len);
 		if (v->truncated)
 			obuf_puts(o, ",\"truncated\":true");
 		return;
 	}
-	obuf_putc(o, ',');
-	json_string(o, key, strlen(key));
-	obuf_putc(o, ':');
+	if (v->type == UTRACE_V_BYTES) {
+		/* raw bytes: always with the _base64 twin (json_bytes_field()) */
+		json_bytes_field(o, pc->c->key, v->str, v->len);
+		if (v->truncated)
+			obuf_puts(o, ",\"truncated\":true");
+		return;
+	}
+	obuf_put(o, p->keys.data + pc->key, pc->keylen);
 	switch (v->type) {
 	case UTRACE_V_NONE:
 		obuf_puts(o, "null");
@@ -238,6 +334,7 @@ static void table_row(struct utrace_session *s, const struct event_hdr *e,
 		      size_t size)
 {
 	const struct utrace_tool *t = s->tool;
+	const struct plan *plan = plan_of(s, false);
 	struct obuf *o = &s->out;
 	size_t start = o->len;
 
@@ -264,11 +361,10 @@ static void table_row(struct utrace_session *s, const struct event_hdr *e,
 		obuf_pad(o, start, CONTAINER_WIDTH);
 		obuf_putc(o, ' ');
 	}
-	for (const struct utrace_column *c = t->columns; c && c->header; c++) {
+	for (size_t i = 0; i < plan->n; i++) {
+		const struct utrace_column *c = plan->cols[i].c;
 		struct utrace_value v = { .type = UTRACE_V_NONE };
 
-		if (!shown(s, c, false))
-			continue;
 		c->get(s, e, size, &v);
 		start = o->len;
 		put_value_table(o, &v);
@@ -334,6 +430,7 @@ static void json_container(struct utrace_session *s, const struct event_hdr *e)
 static void json_line(struct utrace_session *s, const struct event_hdr *e,
 		      size_t size)
 {
+	const struct plan *plan = plan_of(s, true);
 	struct obuf *o = &s->out;
 
 	obuf_puts(o, "{\"time\":\"");
@@ -344,16 +441,15 @@ static void json_line(struct utrace_session *s, const struct event_hdr *e,
 	put_u64(o, e->tid);
 	obuf_puts(o, ",\"uid\":");
 	put_u64(o, e->uid);
-	json_string_field(o, "comm", e->comm, strnlen(e->comm, sizeof(e->comm)));
+	put_text_json(o, ",\"comm\":", 8, "comm", e->comm,
+		      strnlen(e->comm, sizeof(e->comm)));
 	if (s->opt.container)
 		json_container(s, e);
-	for (const struct utrace_column *c = s->tool->columns; c && c->header; c++) {
+	for (size_t i = 0; i < plan->n; i++) {
 		struct utrace_value v = { .type = UTRACE_V_NONE };
 
-		if (!shown(s, c, true))
-			continue;
-		c->get(s, e, size, &v);
-		put_value_json(o, c->key, &v);
+		plan->cols[i].c->get(s, e, size, &v);
+		put_value_json(o, plan, &plan->cols[i], &v);
 	}
 	obuf_puts(o, "}\n");
 }

@@ -170,7 +170,8 @@ struct utrace_column {
 	void (*get)(struct utrace_session *s, const struct event_hdr *e,
 		    size_t size, struct utrace_value *v);
 	/* shown in the table (@json false) or JSON only when this returns
-	 * true; NULL: always. A column without @key is table-only. */
+	 * true; NULL: always. A column without @key is table-only. Asked
+	 * once, at the first row: the answer may depend on the options only. */
 	bool (*shown)(const struct utrace_session *s, bool json);
 	bool json_only;		/* a JSON key with no table column */
 };

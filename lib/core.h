@@ -13,7 +13,7 @@
 
 struct bpf_link;
 struct bpf_program;
-struct ring_buffer;
+struct ringbufs;
 struct containers;
 struct metrics;
 struct utrace_hist;
@@ -88,7 +88,7 @@ struct utrace_core {
 	size_t ndirs;
 
 	/* events and output */
-	struct ring_buffer *rb;
+	struct ringbufs *rb;		/* events and utrace_procs: ringbuf.c */
 	struct wallclock clock;
 	uint64_t printed;
 	bool stop;		/* --count reached or the reader left */

@@ -28,6 +28,7 @@
 #include <bpf/libbpf.h>
 
 #include "core.h"
+#include "ringbuf.h"
 
 static const char *const loader_names[] = {
 	"ld-linux-x86-64.so.2", "ld-linux*.so*", "ld-musl-*.so.1", "libc.musl-*.so.1",
@@ -136,7 +137,7 @@ int discover_start(struct utrace_session *s)
 	c->inotify_fd = -1;
 	if (s->explicit_files)
 		return 0;
-	if (!m || ring_buffer__add(c->rb, bpf_map__fd(m), on_proc, s))
+	if (!m || ringbufs_add(c->rb, bpf_map__fd(m), on_proc, s))
 		return -EINVAL;
 	if (any_libs(c)) {
 		ti = utrace_target_add(s, &loader_target);

@@ -21,6 +21,7 @@
 #include <bpf/libbpf.h>
 
 #include "core.h"
+#include "ringbuf.h"
 #include "sigstop.h"
 #include "xol.h"
 
@@ -235,7 +236,7 @@ static int make_waiter(struct utrace_session *s)
 	if (ep < 0)
 		return -1;
 	watch(ep, sigstop_fd(), EPOLLIN, EV_SIGNAL);
-	watch(ep, ring_buffer__epoll_fd(s->core->rb), EPOLLIN, EV_RING);
+	watch(ep, ringbufs_epoll_fd(s->core->rb), EPOLLIN, EV_RING);
 	/*
 	 * stdout for EPOLLERR/EPOLLHUP only (reported without asking): when
 	 * the reader of a pipe leaves (`utrace readline | head -1`), end now,
@@ -249,15 +250,10 @@ static int make_waiter(struct utrace_session *s)
 
 static bool consume(struct utrace_session *s)
 {
-	int n;
-
-	/* the record that said -EAGAIN is consumed: write, then go on */
-	while ((n = ring_buffer__consume(s->core->rb)) == -EAGAIN)
-		if (!output_flush(s))
-			return false;
+	long n = ringbufs_consume(s->core->rb);
 	if (n < 0 && n != -ECANCELED && n != -EINTR) {
-		utrace_error(s, "reading the ring buffer: %s", strerror(-n));
-		s->core->write_error = -n;
+		utrace_error(s, "reading the ring buffer: %s", strerror((int)-n));
+		s->core->write_error = (int)-n;
 		return false;
 	}
 	return output_flush(s) && !s->core->stop;
@@ -383,11 +379,12 @@ static int setup(struct utrace_session *s)
 	    (err = fill_pid_filter(s)))
 		return err;
 	probes_note_xol(s, xol_expected());
-	c->rb = ring_buffer__new(
-		bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events")),
-		on_event, s, NULL);
-	if (!c->rb) {
-		utrace_error(s, "cannot set up the ring buffer: %s", strerror(errno));
+	c->rb = ringbufs_new();
+	if (!c->rb || (err = ringbufs_add(c->rb,
+			bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events")),
+			on_event, s))) {
+		utrace_error(s, "cannot set up the ring buffer: %s",
+			     strerror(c->rb ? -err : errno));
 		return UTRACE_EXIT_ERROR;
 	}
 	if (s->tool->attach && (err = s->tool->attach(s)))
@@ -459,7 +456,7 @@ static void teardown(struct utrace_session *s)
 	/* first: the page reads the tool's histograms, freed by cleanup */
 	metrics_close(s);
 	container_close(s);
-	ring_buffer__free(s->core->rb);
+	ringbufs_free(s->core->rb);
 	/*
 	 * Removing the directory watches waits for an SRCU grace period, as
 	 * removing the links waits for theirs: side by side, not in turn.

@@ -27,7 +27,6 @@
 
 /* Table column widths; FUNC fits the longest names, gethostbyname2_r and
  * go:lookupIPAddr. */
-#define COMM_WIDTH	16
 #define FUNC_WIDTH	16
 #define LAT_WIDTH	10
 #define RESULT_WIDTH	14
@@ -373,16 +372,6 @@ static bool is_address_lookup(const struct dnslat_event *e)
 /* Formatted text lives until the next row: one row at a time. */
 static char row_buf[INET6_ADDRSTRLEN + 32];
 
-static void get_comm(struct utrace_session *s, const struct event_hdr *h,
-		     size_t size, struct utrace_value *v)
-{
-	(void)s;
-	(void)size;
-	v->type = UTRACE_V_TEXT;
-	v->str = h->comm;
-	v->len = strnlen(h->comm, sizeof(h->comm));
-}
-
 static void get_func(struct utrace_session *s, const struct event_hdr *h,
 		     size_t size, struct utrace_value *v)
 {
@@ -473,7 +462,7 @@ static bool result_shown(const struct utrace_session *s, bool json)
 }
 
 static const struct utrace_column columns[] = {
-	{ "COMM", COMM_WIDTH, NULL, get_comm, NULL, false },
+	UTRACE_COLUMN_COMM,
 	{ "FUNC", FUNC_WIDTH, "function", get_func, func_shown, false },
 	{ "LATms", LAT_WIDTH, "latency_ms", get_latency, NULL, false },
 	{ "RESULT", RESULT_WIDTH, "result", get_result, result_shown, false },

@@ -28,7 +28,6 @@
 #include "numparse.h"
 #include "utrace.h"
 
-#define COMM_WIDTH 16
 #define LAT_WIDTH 10
 
 /* ---- options ---- */
@@ -212,16 +211,6 @@ static const struct functable_entry *row_func(struct utrace_session *s,
 	return size >= sizeof(*e) ? functable_get(&cfg->funcs, e->func) : NULL;
 }
 
-static void get_comm(struct utrace_session *s, const struct event_hdr *h,
-		     size_t size, struct utrace_value *v)
-{
-	(void)s;
-	(void)size;
-	v->type = UTRACE_V_TEXT;
-	v->str = h->comm;
-	v->len = strnlen(h->comm, sizeof(h->comm));
-}
-
 static void get_latency(struct utrace_session *s, const struct event_hdr *h,
 			size_t size, struct utrace_value *v)
 {
@@ -261,7 +250,7 @@ static void get_spec(struct utrace_session *s, const struct event_hdr *h,
 }
 
 static const struct utrace_column columns[] = {
-	{ "COMM", COMM_WIDTH, NULL, get_comm, NULL, false },
+	UTRACE_COLUMN_COMM,
 	{ "LATms", LAT_WIDTH, "latency_ms", get_latency, NULL, false },
 	{ "FUNC", 0, "function", get_func, NULL, false },
 	{ "SPEC", 0, "spec", get_spec, NULL, true },

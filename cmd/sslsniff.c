@@ -22,7 +22,6 @@
 #include "sslsniff.skel.h"
 #include "utrace.h"
 
-#define COMM_WIDTH	16
 #define FUNC_WIDTH	16
 #define EVENT_WIDTH	9
 #define LEN_WIDTH	7
@@ -450,16 +449,6 @@ static const char *handshake_result(const struct sslsniff_event *e)
 	return result_buf;
 }
 
-static void get_comm(struct utrace_session *s, const struct event_hdr *h,
-		     size_t size, struct utrace_value *v)
-{
-	(void)s;
-	(void)size;
-	v->type = UTRACE_V_TEXT;
-	v->str = h->comm;
-	v->len = strnlen(h->comm, sizeof(h->comm));
-}
-
 static void get_func(struct utrace_session *s, const struct event_hdr *h,
 		     size_t size, struct utrace_value *v)
 {
@@ -647,7 +636,7 @@ static bool data_column(const struct utrace_session *s, bool json)
 }
 
 static const struct utrace_column columns[] = {
-	{ "COMM", COMM_WIDTH, NULL, get_comm, NULL, false },
+	UTRACE_COLUMN_COMM,
 	{ "FUNC", FUNC_WIDTH, "function", get_func, NULL, false },
 	{ "EVENT", EVENT_WIDTH, "event", get_event, NULL, false },
 	{ "LEN", LEN_WIDTH, "len", get_len, NULL, false },

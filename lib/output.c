@@ -316,6 +316,16 @@ static void put_value_json(struct obuf *o, const struct plan *p,
 	}
 }
 
+void utrace_get_comm(struct utrace_session *s, const struct event_hdr *e,
+		     size_t size, struct utrace_value *v)
+{
+	(void)s;
+	(void)size;
+	v->type = UTRACE_V_TEXT;
+	v->str = e->comm;
+	v->len = strnlen(e->comm, sizeof(e->comm));
+}
+
 /* HH:MM:SS changes once a second: formatted then, not per row. */
 static const char *hms(struct utrace_session *s, uint64_t boot_ns)
 {

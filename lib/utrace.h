@@ -176,6 +176,15 @@ struct utrace_column {
 	bool json_only;		/* a JSON key with no table column */
 };
 
+/*
+ * The process name of the row (the record's event_hdr.comm), as a table
+ * column: JSON has it already, from the header (output.c). Tools list
+ * UTRACE_COLUMN_COMM among their columns.
+ */
+void utrace_get_comm(struct utrace_session *s, const struct event_hdr *e,
+		     size_t size, struct utrace_value *v);
+#define UTRACE_COLUMN_COMM { "COMM", 16, NULL, utrace_get_comm, NULL, false }
+
 /* ---- metrics -------------------------------------------------------- */
 
 /* A Prometheus label: bounded values only (see utrace(8), METRICS). */

@@ -7,7 +7,7 @@
  *
  * Renders ROWS copies of a typical record of TOOL (dnslat: a getaddrinfo
  * of "localhost" by lookup_loop; readline: "echo benchmark line 12345")
- * through the core's own output path (output_event(), written in batches
+ * through the path on_event() takes (the tool's reader, utrace_emit()), written in batches
  * of 256 rows as the poll loop does), and prints on stderr
  *
  *   rowcost TOOL NS_PER_ROW BYTES_PER_ROW
@@ -39,8 +39,8 @@ static const struct utrace_tool *const tools[] = {
 
 static union {
 	struct dnslat_event dns;
-	struct readline_event rl;
-	char bytes[sizeof(struct readline_event) + READLINE_SHORT + 1];
+	struct readline_line rl;
+	char bytes[sizeof(struct readline_line) + 64];
 } rec;
 
 static void fill_hdr(struct event_hdr *h, uint64_t ts)
@@ -66,8 +66,10 @@ static size_t sample(const char *tool, uint64_t ts)
 	if (!strcmp(tool, "readline")) {
 		fill_hdr(&rec.rl.hdr, ts);
 		strcpy(rec.rl.hdr.comm, "bash");
+		rec.rl.shell = READLINE_BASH;
 		rec.rl.len = (uint32_t)strlen(strcpy(rec.rl.line, "echo benchmark line 12345"));
-		return sizeof(rec.rl) + READLINE_SHORT + 1;
+		/* sent as long as it is (bpf/readline.h) */
+		return sizeof(rec.rl) + rec.rl.len;
 	}
 	return 0;
 }
@@ -114,7 +116,11 @@ int main(int argc, char **argv)
 	for (unsigned long i = 0; i < rows; i++) {
 		/* a new time every 20 us, as a busy loop's lookups come */
 		rec.dns.hdr.ts_ns = ts + i * 20000;
-		output_event(&s, &rec.dns.hdr, size);
+		/* as on_event() hands it on: through the tool's own reader if any */
+		if (s.tool->event)
+			s.tool->event(&s, &rec.dns.hdr, size);
+		else
+			utrace_emit(&s, &rec.dns.hdr, size);
 		if (i % BATCH == BATCH - 1 || i == rows - 1) {
 			bytes += s.out.len;
 			if (!output_flush(&s))

@@ -466,6 +466,39 @@ def case_no_kernel_btf():
     print("ok: no tool loads the kernel's BTF: %s" % " ".join(utrace_test.tools()))
 
 
+def case_hostile_names():
+    """File names from the command line and from /proc/PID/maps reach
+    stderr as the table shows text: a newline or an escape sequence in a
+    name forges no line and drives no terminal."""
+    bad = "x\ny\x1b[31m"
+    r = subprocess.run([UTRACE, "readline", "-s", os.path.join(TMP, bad)],
+                       capture_output=True, timeout=30, stdin=subprocess.DEVNULL)
+    err = r.stderr
+    check(r.returncode != 0 and err.count(b"\n") == 1 and b"\x1b" not in err and
+          b"x\\ny\\x1b[31m" in err,
+          "readline -s of a name with a newline and ESC: exit %d, stderr %r" % (r.returncode, err))
+    # a libc copy in a directory whose name has ESC and BEL (maps shows a
+    # newline as \012 itself; ':' and ';' would split LD_LIBRARY_PATH),
+    # used by the looker: -v names it as it attaches
+    d = os.path.join(TMP, "libc-\x1b[31mred\x07")
+    os.makedirs(d, exist_ok=True)
+    shutil.copy(LIBC, os.path.join(d, "libc.so.6"))
+    lk = looker(1, env=dict(os.environ, LD_LIBRARY_PATH=d))
+    t = tracer(["dnslat", "-v", "-p", str(lk.pid)], "hostile")
+    lk.go()
+    check(lk.stdout.readline().strip() == b"done", "the looker did not finish")
+    rc, out = t.stop()
+    err = t.stderr_bytes()
+    lines = [x for x in err.decode(errors="replace").splitlines()
+             if not x.startswith("libbpf: ")]
+    check(rc == 0 and b"\x1b" not in err and b"\x07" not in err and
+          any("libc-\\x1b[31mred\\x07/libc.so.6" in x for x in lines) and
+          all(x.startswith(("utrace dnslat: ", "Tracing ")) for x in lines),
+          "-v with a libc under a hostile name: exit %d, stderr %r" % (rc, err[-600:]))
+    lk.kill()
+    print("ok: hostile file names are escaped on stderr")
+
+
 CASES = {
     "nohup": case_nohup,
     "stall": case_stall,
@@ -481,6 +514,7 @@ CASES = {
     "pidns": case_pidns,
     "pidns-inside": case_pidns_inside,
     "no-kernel-btf": case_no_kernel_btf,
+    "hostile-names": case_hostile_names,
 }
 
 

@@ -243,11 +243,16 @@ def check_no_leftovers(what, gone_pids=(), gone_ids=(), words=(), timeout=5.0):
 
 
 def rss_kb(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
+    """VmRSS of @pid; a process gone (or a zombie, which has none) fails the
+    test: a 0 would pass any "RSS stays flat" check."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except FileNotFoundError:
+        pass
+    fail("process %d is gone: no RSS to read" % pid)
 
 
 def fd_count(pid, samples=10):

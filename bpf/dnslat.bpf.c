@@ -128,23 +128,40 @@ int lookup_enter(struct pt_regs *ctx)
 	return 0;
 }
 
-/* The name: read once, and cut (flagged) where it is too long. */
-static __always_inline void read_name(struct dnslat_event *e, const char *p)
+/*
+ * Most names are short: a record has room for DNSLAT_HOST_SHORT bytes of
+ * one (the NUL included) and is that much shorter than a full one, which
+ * only a longer name takes. Fewer bytes to reserve, to fill and to read.
+ */
+#define SHORT_SIZE (__builtin_offsetof(struct dnslat_event, host) + DNSLAT_HOST_SHORT)
+#define FULL_SIZE sizeof(struct dnslat_event)
+
+/*
+ * The name into a record with @cap bytes of room for it: read once, and cut
+ * (flagged) where it is too long. False when it does not fit a short
+ * record: the caller tries again with a full one.
+ */
+static __always_inline bool read_name(struct dnslat_event *e, const char *p,
+				      __u32 cap)
 {
 	long n;
 	char next;
 
 	if (!p) {
 		e->hdr.flags |= DNSLAT_NO_NAME;
-		return;
+		return true;
 	}
-	n = bpf_probe_read_user_str(e->host, sizeof(e->host), p);
+	n = bpf_probe_read_user_str(e->host, cap, p);
 	if (n <= 0)
-		return;
+		return true;
 	e->len = n - 1;
-	if (n == sizeof(e->host) &&
-	    bpf_probe_read_user(&next, 1, p + DNSLAT_HOST_MAX) == 0 && next)
+	/* the room is full: the name may go on, the byte after says */
+	if (n == cap && bpf_probe_read_user(&next, 1, p + cap - 1) == 0 && next) {
+		if (cap < DNSLAT_HOST_MAX + 1)
+			return false;
 		e->hdr.flags |= DNSLAT_TRUNCATED;
+	}
+	return true;
 }
 
 /* Raw bytes (a sockaddr or an address), formatted in user space. */
@@ -227,20 +244,21 @@ static __always_inline __u32 outcome(const struct call *c, long rax)
 	return herrno_outcome(herrno);
 }
 
-static __always_inline void report(const struct call *c, __u64 latency_ns,
-				   long ret)
+/*
+ * The record of call @c, @size bytes with @cap of them for the name, its
+ * argument read in; NULL when the ring buffer is full (counted) or, with
+ * *@retry set, when the name needs a full record.
+ */
+static __always_inline struct dnslat_event *fill(const struct call *c, __u64 size,
+						 __u32 cap, bool *retry)
 {
-	struct dnslat_event *e = utrace_reserve(sizeof(*e));
+	struct dnslat_event *e = utrace_reserve(size);
 
+	*retry = false;
 	if (!e)
-		return;
-	utrace_fill_hdr(&e->hdr, c->f.ts);
-	e->latency_ns = latency_ns;
-	e->ret = 0;
-	e->herrno = 0;
+		return NULL;
+	e->hdr.flags = 0;
 	e->len = 0;
-	e->family = c->family;
-	e->func = c->func;
 	switch (c->func) {
 	case DNSLAT_GETNAMEINFO:
 		read_bytes(e, (const void *)c->arg, c->len, DNSLAT_SOCKADDR_MAX);
@@ -250,8 +268,35 @@ static __always_inline void report(const struct call *c, __u64 latency_ns,
 		read_bytes(e, (const void *)c->arg, c->len, DNSLAT_ADDR_MAX);
 		break;
 	default:
-		read_name(e, (const char *)c->arg);
+		if (!read_name(e, (const char *)c->arg, cap)) {
+			bpf_ringbuf_discard(e, BPF_RB_NO_WAKEUP);
+			*retry = true;
+			return NULL;
+		}
 	}
+	return e;
+}
+
+static __always_inline void report(const struct call *c, __u64 latency_ns,
+				   long ret)
+{
+	struct dnslat_event *e;
+	__u32 flags;
+	bool retry;
+
+	e = fill(c, SHORT_SIZE, DNSLAT_HOST_SHORT, &retry);
+	if (!e && retry)
+		e = fill(c, FULL_SIZE, DNSLAT_HOST_MAX + 1, &retry);
+	if (!e)
+		return;
+	flags = e->hdr.flags;		/* what reading the name found */
+	utrace_fill_hdr(&e->hdr, c->f.ts);
+	e->hdr.flags |= flags;
+	e->latency_ns = latency_ns;
+	e->ret = 0;
+	e->herrno = 0;
+	e->family = c->family;
+	e->func = c->func;
 	read_outcome(e, c, ret);
 	utrace_submit(e);
 }

@@ -42,6 +42,13 @@ enum dnslat_func {
 
 /* Host names up to this many bytes are shown whole (DNS allows 253). */
 #define DNSLAT_HOST_MAX 255
+/*
+ * A libc lookup's record ends DNSLAT_HOST_SHORT bytes into host[] when its
+ * name (with the NUL), sockaddr or address fits there: most do. Only a
+ * longer name is sent in a whole struct dnslat_event. The record's size
+ * says which.
+ */
+#define DNSLAT_HOST_SHORT 64
 /* Bytes of a sockaddr kept for getnameinfo: sizeof(struct sockaddr_in6). */
 #define DNSLAT_SOCKADDR_MAX 28
 /* Bytes of an address kept for gethostbyaddr: an IPv6 address. */

@@ -276,12 +276,17 @@ static const char *code_name(const struct name_code *t, int code)
 	return NULL;
 }
 
-/* The event, if it is one: a record from the ring buffer is checked once. */
+/*
+ * The event, if it is one: a record from the ring buffer is checked once.
+ * It ends where its host[] bytes do (DNSLAT_HOST_SHORT of room, or all of
+ * them): e->len within the record makes every later use of host[] safe.
+ */
 static const struct dnslat_event *event(const struct event_hdr *h, size_t size)
 {
 	const struct dnslat_event *e = (const void *)h;
+	size_t head = offsetof(struct dnslat_event, host);
 
-	return size >= sizeof(*e) && e->func < DNSLAT_NFUNCS ? e : NULL;
+	return size >= head && e->func < DNSLAT_NFUNCS && e->len <= size - head ? e : NULL;
 }
 
 /* "ok", or the most precise reason for the failure the event carries. */

@@ -16,6 +16,7 @@
  * the instruction counts per row are exact and do not depend on the load of
  * the machine.
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,7 +62,8 @@ static size_t sample(const char *tool, uint64_t ts)
 		rec.dns.func = DNSLAT_GETADDRINFO;
 		rec.dns.len = 9;
 		memcpy(rec.dns.host, "localhost", 10);
-		return sizeof(rec.dns);
+		/* a short name's record, as sent (bpf/dnslat.h) */
+		return offsetof(struct dnslat_event, host) + DNSLAT_HOST_SHORT;
 	}
 	if (!strcmp(tool, "readline")) {
 		fill_hdr(&rec.rl.hdr, ts);

@@ -234,6 +234,10 @@ def case_rows(lab):
     long_name = ".".join(["a" * 49] * 6) + ".utrace.test"      # 311 bytes
     # libc refuses it without asking DNS (as far as we know: not checked)
     runs.append((lab.lookup("getaddrinfo", long_name).finish(), long_name[:255], None))
+    # around the room of a short record (63 bytes and the NUL) and of a
+    # full one (255): each shown whole, or cut at 255 and flagged
+    for n in (62, 63, 64, 65, 255, 256):
+        runs.append((lab.lookup("getaddrinfo", long_name[:n]).finish(), long_name[:n][:255], None))
     odd = b"\xff\x01bad.utrace.test"
     runs.append((lab.lookup("getaddrinfo", odd).finish(), None, False))
     time.sleep(0.3)

@@ -136,8 +136,20 @@ static long consume_ring(struct ring *ring)
 
 	for (;;) {
 		prod = __atomic_load_n(ring->producer_pos, __ATOMIC_ACQUIRE);
-		if (cons >= prod)
-			break;
+		if (cons >= prod) {
+			if (cons == published)
+				break;
+			/*
+			 * A record committed after our last look, while the
+			 * kernel still saw the old consumer position, woke no
+			 * one (a producer wakes the reader only when it has
+			 * caught up): write the position back, then look again.
+			 */
+			release(ring, cons);
+			published = cons;
+			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			continue;
+		}
 		while (cons < prod) {
 			const uint32_t *hdr = (const void *)(ring->data + (cons & mask));
 			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);

@@ -207,4 +207,7 @@ void discover_watch_dir(struct utrace_session *s, const char *path);
 int discover_inotify_fd(const struct utrace_session *s);
 void discover_stop(struct utrace_session *s);
 
+/* Lines of @text to stderr, each escaped as messages are (message.c). */
+void utrace_stderr_lines(const char *text);
+
 #endif

@@ -12,30 +12,47 @@
  * process names, symbols): a file named with a newline or an escape
  * sequence must not forge a line or drive the operator's terminal. Such a
  * line goes out as the table does it (escape.h).
+ *
+ * @n bytes of @text to stderr as one write, escaped if they need it.
  */
-static bool plain(const char *line)
+static void put_escaped(const char *prefix, const char *text, size_t n)
 {
-	for (const unsigned char *p = (const unsigned char *)line; *p; p++)
-		if (*p < 0x20 || *p >= 0x7f)
-			return false;
-	return true;
+	struct obuf o = { 0 };
+	bool needs = false;
+
+	for (size_t i = 0; i < n && !needs; i++)
+		needs = (unsigned char)text[i] < 0x20 || (unsigned char)text[i] >= 0x7f;
+	if (!needs) {
+		fprintf(stderr, "%s%.*s\n", prefix, (int)n, text);
+		return;
+	}
+	escape_text(&o, text, n);
+	fprintf(stderr, "%s%.*s\n", prefix, (int)o.len, o.data);
+	obuf_free(&o);
 }
 
 static void vmsg(const struct utrace_session *s, const char *fmt, va_list ap)
 {
 	/* one fprintf per line, so lines from concurrent writers don't mix */
-	char line[1024];
-
-	struct obuf o = { 0 };
+	char line[1024], prefix[80];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
-	if (plain(line)) {
-		fprintf(stderr, "%s: %s\n", s->prog, line);
-		return;
+	snprintf(prefix, sizeof(prefix), "%s: ", s->prog);
+	put_escaped(prefix, line, strlen(line));
+}
+
+void utrace_stderr_lines(const char *text)
+{
+	const char *end;
+
+	for (; *text; text = end + 1) {
+		end = strchr(text, '\n');
+		if (!end) {
+			put_escaped("", text, strlen(text));
+			return;
+		}
+		put_escaped("", text, (size_t)(end - text));
 	}
-	escape_text(&o, line, strlen(line));
-	fprintf(stderr, "%s: %.*s\n", s->prog, (int)o.len, o.data);
-	obuf_free(&o);
 }
 
 void utrace_error(const struct utrace_session *s, const char *fmt, ...)

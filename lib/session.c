@@ -47,10 +47,15 @@ static bool verbose_libbpf;
 static int libbpf_print(enum libbpf_print_level level, const char *fmt,
 			va_list ap)
 {
+	char text[4096];
+
 	(void)level;
 	if (!verbose_libbpf)
 		return 0;
-	return vfprintf(stderr, fmt, ap);
+	/* its messages quote paths of traced files: escaped, as ours are */
+	vsnprintf(text, sizeof(text), fmt, ap);
+	utrace_stderr_lines(text);
+	return 0;
 }
 
 static uint64_t ringbuf_size(uint64_t want)

@@ -553,18 +553,19 @@ static void close_links(struct utrace_core *c)
 	pthread_t tid[CLOSE_THREADS];
 	bool started[CLOSE_THREADS] = { false };
 	pthread_attr_t attr;
-	bool attr_ok;
+	bool attr_init, attr_ok;
 
 	if (!all.n)
 		return;
 	all.stride = all.n < CLOSE_THREADS ? all.n : CLOSE_THREADS;
-	attr_ok = !pthread_attr_init(&attr) && !pthread_attr_setstacksize(&attr, CLOSE_STACK);
+	attr_init = !pthread_attr_init(&attr);
+	attr_ok = attr_init && !pthread_attr_setstacksize(&attr, CLOSE_STACK);
 	/* share 0 is this thread's */
 	for (size_t t = 1; t < all.stride; t++) {
 		k[t] = (struct closer){ &all, t };
 		started[t] = !pthread_create(&tid[t], attr_ok ? &attr : NULL, closer_run, &k[t]);
 	}
-	if (attr_ok)
+	if (attr_init)
 		pthread_attr_destroy(&attr);
 	pthread_mutex_lock(&all.lock);
 	all.go = true;

@@ -250,7 +250,7 @@ def rss_kb(pid):
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1])
-    except FileNotFoundError:
+    except OSError:        # gone (ENOENT), or going while read (ESRCH)
         pass
     fail("process %d is gone: no RSS to read" % pid)
 

@@ -9,44 +9,28 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 # the shared helpers are one level up, in test/e2e/
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from utrace_test import Tracer, check, fail, json_lines, require_bpf, UTRACE  # noqa: E402
+from utrace_test import check, json_lines, UTRACE  # noqa: E402
+from rl_case import ReadlineCase, run_cases  # noqa: E402
 from shell import PtyProgram, Shell, Zsh  # noqa: E402
 
 LIBREADLINE = "/lib/x86_64-linux-gnu/libreadline.so.8"
 
 
-class Case:
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="utrace-rlany-")
-        self.progs = []
-        self.tracers = []
+class Case(ReadlineCase):
+    PREFIX = "utrace-rlany-"
 
     def start(self, prog):
-        self.progs.append(prog)
-        prog.wait_prompt(1)
-        return prog
-
-    def tracer(self, args):
-        t = Tracer(["readline"] + args,
-                   os.path.join(self.tmp, "out%d" % len(self.tracers)))
-        self.tracers.append(t)
-        return t
+        return self.keep(prog)
 
     def copy(self, src, name):
         dst = os.path.join(self.tmp, name)
         shutil.copy(src, dst)
         return dst
 
-    def close(self):
-        for t in self.tracers:
-            t.kill()
-        for p in self.progs:
-            p.close()
 
 
 def maps(pid, path):
@@ -136,19 +120,4 @@ def case_buffer(c):
                                          r and (len(r["command"]), r.get("truncated"))))
 
 
-CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
-
-
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: %s %s" % (sys.argv[0], "|".join(CASES)))
-    require_bpf()
-    c = Case()
-    try:
-        CASES[sys.argv[1]](c)
-    finally:
-        c.close()
-    print("ok: " + sys.argv[1])
-
-
-main()
+run_cases(globals(), Case)

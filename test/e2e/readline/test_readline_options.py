@@ -5,12 +5,12 @@
 is argv[1]."""
 import os
 import sys
-import tempfile
 import time
 
 # the shared helpers are one level up, in test/e2e/
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from utrace_test import Tracer, check, fail, json_lines, require_bpf  # noqa: E402
+from utrace_test import check, json_lines  # noqa: E402
+from rl_case import ReadlineCase, run_cases  # noqa: E402
 from shell import Shell  # noqa: E402
 
 HEADER = b"TIME      PID     COMMAND"
@@ -25,29 +25,12 @@ def rows_of(out, header=True):
     return [(int(l[10:17]), l[18:]) for l in lines[:-1]]
 
 
-class Case:
-    def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="utrace-rlopt-")
-        self.shells = []
-        self.tracers = []
+class Case(ReadlineCase):
+    PREFIX = "utrace-rlopt-"
 
     def shell(self):
-        sh = Shell()
-        self.shells.append(sh)
-        sh.wait_prompt(1)
-        return sh
+        return self.keep(Shell())
 
-    def tracer(self, args):
-        t = Tracer(["readline"] + args,
-                   os.path.join(self.tmp, "out%d" % len(self.tracers)))
-        self.tracers.append(t)
-        return t
-
-    def close(self):
-        for t in self.tracers:
-            t.kill()
-        for sh in self.shells:
-            sh.close()
 
 
 def case_pid(c):
@@ -198,19 +181,4 @@ def case_exit(c):
           "rows %r" % rows_of(out))
 
 
-CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
-
-
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: %s %s" % (sys.argv[0], "|".join(CASES)))
-    require_bpf()
-    c = Case()
-    try:
-        CASES[sys.argv[1]](c)
-    finally:
-        c.close()
-    print("ok: " + sys.argv[1])
-
-
-main()
+run_cases(globals(), Case)

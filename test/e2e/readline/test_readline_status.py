@@ -8,44 +8,32 @@ import os
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 
 # the shared helpers are one level up, in test/e2e/
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from utrace_test import Tracer, check, fail, json_lines, require_bpf  # noqa: E402
+from utrace_test import check, json_lines  # noqa: E402
+from rl_case import ReadlineCase, run_cases  # noqa: E402
 from shell import PROMPT, Shell  # noqa: E402
 
 HEADER = b"TIME      PID     STATUS  DURms      COMMAND"
 
 
-class Case:
+class Case(ReadlineCase):
+    PREFIX = "utrace-rlstatus-"
+
     def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="utrace-rlstatus-")
-        self.shells = []
-        self.tracers = []
+        super().__init__()
         self.pids = []          # other processes to end
 
     def shell(self, env=None):
         # PS2 is the prompt too: type_line() waits for continuation lines
         e = {"PS2": PROMPT.decode()}
         e.update(env or {})
-        sh = Shell(env_extra=e)
-        self.shells.append(sh)
-        sh.wait_prompt(1)
-        return sh
-
-    def tracer(self, args):
-        t = Tracer(["readline"] + args,
-                   os.path.join(self.tmp, "out%d" % len(self.tracers)))
-        self.tracers.append(t)
-        return t
+        return self.keep(Shell(env_extra=e))
 
     def close(self):
-        for t in self.tracers:
-            t.kill()
-        for sh in self.shells:
-            sh.close()
+        super().close()
         for pid in self.pids:
             try:
                 os.kill(pid, signal.SIGKILL)
@@ -266,19 +254,4 @@ def case_read_e(c):
             check([r["status"] for r in rows] == [0, 0], "statuses %r" % rows)
 
 
-CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
-
-
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: %s %s" % (sys.argv[0], "|".join(CASES)))
-    require_bpf()
-    c = Case()
-    try:
-        CASES[sys.argv[1]](c)
-    finally:
-        c.close()
-    print("ok: " + sys.argv[1])
-
-
-main()
+run_cases(globals(), Case)

@@ -9,34 +9,26 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
 # the shared helpers are one level up, in test/e2e/
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from utrace_test import Tracer, check, fail, json_lines, require_bpf  # noqa: E402
+from utrace_test import check, json_lines  # noqa: E402
+from rl_case import ReadlineCase, run_cases  # noqa: E402
 from shell import Zsh  # noqa: E402
 
 ZSH = "/bin/zsh"
 
 
-class Case:
+class Case(ReadlineCase):
+    PREFIX = "utrace-rlzsh-"
+
     def __init__(self):
-        self.tmp = tempfile.mkdtemp(prefix="utrace-rlzsh-")
-        self.shells = []
-        self.tracers = []
+        check(os.path.exists(ZSH), "zsh is needed (Debian package zsh)")
+        super().__init__()
 
     def zsh(self, path=ZSH, env=None):
-        sh = Zsh(path, env_extra=env)
-        self.shells.append(sh)
-        sh.wait_prompt(1)
-        return sh
-
-    def tracer(self, args):
-        t = Tracer(["readline"] + args,
-                   os.path.join(self.tmp, "out%d" % len(self.tracers)))
-        self.tracers.append(t)
-        return t
+        return self.keep(Zsh(path, env_extra=env))
 
     def latin1_env(self):
         """A real ISO-8859-1 locale, built here: in a UTF-8 or the C
@@ -49,12 +41,6 @@ class Case:
         check(os.path.isdir(os.path.join(d, "fr_FR.ISO-8859-1")),
               "localedef (Debian package locales) failed: %s" % p.stderr[-300:])
         return {"LOCPATH": d, "LC_ALL": "fr_FR.ISO-8859-1"}
-
-    def close(self):
-        for t in self.tracers:
-            t.kill()
-        for sh in self.shells:
-            sh.close()
 
 
 def command_bytes(r):
@@ -203,20 +189,4 @@ def case_long(c):
                                                  rows[1].get("truncated")))
 
 
-CASES = {n[5:]: f for n, f in globals().items() if n.startswith("case_")}
-
-
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: %s %s" % (sys.argv[0], "|".join(CASES)))
-    require_bpf()
-    check(os.path.exists(ZSH), "zsh is needed (Debian package zsh)")
-    c = Case()
-    try:
-        CASES[sys.argv[1]](c)
-    finally:
-        c.close()
-    print("ok: " + sys.argv[1])
-
-
-main()
+run_cases(globals(), Case)

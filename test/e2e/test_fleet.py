@@ -33,7 +33,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from utrace_test import (UTRACE, Tracer, check, fail, json_lines,  # noqa: E402
-                         require_bpf)
+                         run_case)
 import cgroups  # noqa: E402
 import dnsns  # noqa: E402
 from shell import PROMPT, PtyProgram  # noqa: E402
@@ -724,18 +724,10 @@ def case_metrics_funclat(lab):
 CASES = {n[5:].replace("_", "-"): f for n, f in globals().items() if n.startswith("case_")}
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: %s %s" % (sys.argv[0], "|".join(CASES)))
-    require_bpf()
-    if sys.argv[1] in ("metrics", "prometheus", "textfile", "metrics-errors"):
+def setup(name):
+    if name in ("metrics", "prometheus", "textfile", "metrics-errors"):
         check(PROMTOOL, "no promtool (Debian package prometheus)")
-    lab = Lab(sys.argv[1])
-    try:
-        CASES[sys.argv[1]](lab)
-    finally:
-        lab.close()
-    print("ok: " + sys.argv[1])
+    return Lab(name)
 
 
-main()
+run_case(CASES, setup)

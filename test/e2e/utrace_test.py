@@ -57,6 +57,22 @@ def fail(msg):
     sys.exit(1)
 
 
+def run_case(cases, setup):
+    """A test file's main(): argv[1] names one of @cases (name -> function
+    of one argument); with BPF, its argument is made by @setup(name), passed
+    to it, and closed whatever happens."""
+    name = sys.argv[1] if len(sys.argv) == 2 else None
+    if name not in cases:
+        fail("usage: %s {%s}" % (os.path.basename(sys.argv[0]), ",".join(cases)))
+    require_bpf()
+    arg = setup(name)
+    try:
+        cases[name](arg)
+    finally:
+        arg.close()
+    print("ok: " + name)
+
+
 def check(cond, msg):
     if not cond:
         fail(msg)

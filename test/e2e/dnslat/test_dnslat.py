@@ -35,7 +35,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import utrace_test  # noqa: E402
 from utrace_test import (UTRACE, Tracer, check, fail, json_lines,  # noqa: E402
-                         require_bpf)
+                         run_case)
 from dns_responder import Responder  # noqa: E402
 import dnsns  # noqa: E402
 
@@ -844,16 +844,5 @@ CASES = {
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: test_dnslat.py {%s}" % ",".join(CASES))
-    require_bpf()
-    lab = Lab(sys.argv[1])
-    try:
-        CASES[sys.argv[1]](lab)
-    finally:
-        lab.close()
-
-
 if __name__ == "__main__":
-    main()
+    run_case(CASES, Lab)

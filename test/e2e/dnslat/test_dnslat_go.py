@@ -35,7 +35,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import utrace_test  # noqa: E402
-from utrace_test import Tracer, check, fail, json_lines, require_bpf  # noqa: E402
+from utrace_test import Tracer, check, fail, json_lines, run_case  # noqa: E402
 import hardening_util as hu  # noqa: E402
 import dnsns  # noqa: E402
 import test_dnslat as td  # noqa: E402
@@ -554,16 +554,5 @@ CASES = {
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: test_dnslat_go.py {%s}" % ",".join(CASES))
-    require_bpf()
-    lab = Lab(sys.argv[1])
-    try:
-        CASES[sys.argv[1]](lab)
-    finally:
-        lab.close()
-
-
 if __name__ == "__main__":
-    main()
+    run_case(CASES, Lab)

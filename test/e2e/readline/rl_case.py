@@ -4,10 +4,9 @@ directory, the shells (or other pty programs) and tracers it started, all
 ended by close(); and the dispatch of `test_readline_X.py CASE` to its
 case_CASE(c) function."""
 import os
-import sys
 import tempfile
 
-from utrace_test import Tracer, fail, require_bpf
+from utrace_test import Tracer, run_case
 
 
 class ReadlineCase:
@@ -39,15 +38,7 @@ class ReadlineCase:
 
 
 def run_cases(namespace, case_class):
-    """main(): run the case named by argv[1] among @namespace's case_*
-    functions with a fresh @case_class, closed whatever happens."""
-    cases = {n[5:]: f for n, f in namespace.items() if n.startswith("case_")}
-    if len(sys.argv) != 2 or sys.argv[1] not in cases:
-        fail("usage: %s %s" % (sys.argv[0], "|".join(cases)))
-    require_bpf()
-    c = case_class()
-    try:
-        cases[sys.argv[1]](c)
-    finally:
-        c.close()
-    print("ok: " + sys.argv[1])
+    """main(): the case named by argv[1] among @namespace's case_*
+    functions, run with a fresh @case_class (run_case())."""
+    run_case({n[5:]: f for n, f in namespace.items() if n.startswith("case_")},
+             lambda name: case_class())

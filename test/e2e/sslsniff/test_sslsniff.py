@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import sslsniff_lab as L  # noqa: E402
 from sslsniff_lab import Lab, calls, data, need, of, read_line, stop, stop_json  # noqa: E402
-from utrace_test import UTRACE, check, fail, json_lines, require_bpf  # noqa: E402
+from utrace_test import UTRACE, check, fail, json_lines, run_case  # noqa: E402
 
 PIPE = subprocess.PIPE
 HEADER = (b"TIME     PID     COMM             FUNC             EVENT     LEN     "
@@ -730,16 +730,5 @@ CASES = {
 }
 
 
-def main():
-    if len(sys.argv) != 2 or sys.argv[1] not in CASES:
-        fail("usage: test_sslsniff.py {%s}" % ",".join(CASES))
-    require_bpf()
-    lab = Lab(sys.argv[1])
-    try:
-        CASES[sys.argv[1]](lab)
-    finally:
-        lab.close()
-
-
 if __name__ == "__main__":
-    main()
+    run_case(CASES, Lab)

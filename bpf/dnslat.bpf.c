@@ -79,7 +79,7 @@ int lookup_enter(struct pt_regs *ctx)
 		.arg = PT_REGS_PARM1(ctx),
 		.func = func,
 	};
-	struct call *outer;
+	struct call *slot;
 
 	if (!utrace_traced())
 		return 0;
@@ -111,9 +111,11 @@ int lookup_enter(struct pt_regs *ctx)
 		c.herrno_p = stack_arg(ctx, 8);
 		break;
 	}
-	outer = frame_outer(sp, now);
-	if (outer) {
-		watch_inner(outer, sp, c.herrno_p);
+	slot = frame_slot();
+	if (!slot)
+		return 0;
+	if (frame_nested(slot, sp, now)) {
+		watch_inner(slot, sp, c.herrno_p);
 		return 0;
 	}
 	/*
@@ -124,7 +126,7 @@ int lookup_enter(struct pt_regs *ctx)
 	 * process's, not the thread's.
 	 */
 	c.quiet = go_lookup_in_flight();
-	frame_push(&c);
+	frame_push(slot, &c);
 	return 0;
 }
 
@@ -329,8 +331,8 @@ int BPF_KRETPROBE(lookup_return, long ret)
 		inner_returned(p, sp);
 		return 0;
 	}
-	c = *p;		/* the slot may be reused once deleted */
-	frame_pop();
+	c = *p;		/* the slot is free for this thread's next call */
+	frame_pop(p);
 	if (c.quiet || now - c.f.ts < min_ns)
 		return 0;
 	if (hist_mode)

@@ -51,26 +51,30 @@ int func_enter(struct pt_regs *ctx)
 		.f = { .ts = now, .sp = sp },
 		.func = cookie & ~FUNCLAT_AT_RETS,
 	};
-	struct call *outer;
+	struct call *slot;
+	bool in_call;
 	__u64 *n;
 
 	if (!utrace_traced())
 		return 0;
-	outer = frame_outer(sp, now);
+	slot = frame_slot();
+	if (!slot)
+		return 0;
+	in_call = frame_nested(slot, sp, now);
 	/*
 	 * At its RETs, a call left by an exception leaves its frame, whose
 	 * slot the next call from the same place fills the same way: the
 	 * same function at the same depth again is that next call (a tail
 	 * call to itself, the one other way here, compilers make a loop).
 	 */
-	if (outer && outer->f.ret && outer->f.sp == sp && outer->func == c.func)
-		outer = NULL;
-	if (!outer) {
+	if (in_call && slot->f.ret && slot->f.sp == sp && slot->func == c.func)
+		in_call = false;
+	if (!in_call) {
 		/* timed at its RETs: the slot keeps the caller's address */
 		if ((cookie & FUNCLAT_AT_RETS) &&
 		    bpf_probe_read_user(&c.f.ret, sizeof(c.f.ret), (void *)sp))
 			return 0;
-		frame_push(&c);
+		frame_push(slot, &c);
 		return 0;
 	}
 	n = rows ? NULL : bpf_map_lookup_elem(&nested, &c.func);
@@ -86,7 +90,7 @@ static __always_inline void returned(struct call *p, __u64 now)
 	struct funclat_event *e;
 	__u32 func = p->func;
 
-	frame_pop();		/* @p may be reused from here on */
+	frame_pop(p);		/* free for this thread's next call */
 	latency = now - ts;
 	if (!rows) {
 		utrace_hist_add(func, latency);

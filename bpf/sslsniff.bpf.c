@@ -367,6 +367,7 @@ int tls_enter(struct pt_regs *ctx)
 		.size = PT_REGS_PARM3(ctx),
 		.func = func,
 	};
+	struct call *slot;
 
 	if (!utrace_traced())
 		return 0;
@@ -381,11 +382,12 @@ int tls_enter(struct pt_regs *ctx)
 	 * for (gnutls_record_send() is gnutls_record_send2(); TLS over TLS
 	 * through a proxy): only the outermost is reported.
 	 */
-	if (frame_outer(sp, now))
+	slot = frame_slot();
+	if (!slot || frame_nested(slot, sp, now))
 		return 0;
 	if (is_handshake(func))
 		hs_begin(&c);
-	frame_push(&c);
+	frame_push(slot, &c);
 	return 0;
 }
 
@@ -399,8 +401,8 @@ int BPF_KRETPROBE(tls_return, long ret)
 
 	if (!p || !frame_returns(&p->f, PT_REGS_SP(ctx)))
 		return 0;
-	c = *p;		/* the slot may be reused once deleted */
-	frame_pop();
+	c = *p;
+	frame_pop(p);
 	if (is_handshake(c.func)) {
 		hs_end(&c, now, (int)ret);
 		return 0;
@@ -426,13 +428,17 @@ int ssl_error_enter(struct pt_regs *ctx)
 	};
 	struct hs_key k = hs_key_of(c.session);
 	struct hs_state *st;
+	struct call *slot;
 
 	if (!utrace_traced())
 		return 0;
 	st = bpf_map_lookup_elem(&handshakes, &k);
-	if (!st || !st->awaiting || frame_outer(sp, now))
+	if (!st || !st->awaiting)
 		return 0;
-	frame_push(&c);
+	slot = frame_slot();
+	if (!slot || frame_nested(slot, sp, now))
+		return 0;
+	frame_push(slot, &c);
 	return 0;
 }
 
@@ -445,7 +451,7 @@ int BPF_KRETPROBE(ssl_error_return, long ret)
 	if (!p || p->func != SSLSNIFF_SSL_GET_ERROR || !frame_returns(&p->f, PT_REGS_SP(ctx)))
 		return 0;
 	c = *p;
-	frame_pop();
+	frame_pop(p);
 	hs_classify(&c, (int)ret);
 	return 0;
 }

@@ -96,6 +96,13 @@ struct {
 /* The value a new record starts from (never written). */
 static struct go_call go_zero;
 
+/*
+ * Set at the first Go lookup: until then no libc lookup can be cgo's for
+ * one, and the libc probes skip the go_procs lookup (most tracers never
+ * see a Go lookup; every libc call would pay for it).
+ */
+static volatile bool go_lookup_seen;
+
 static __always_inline void go_procs_add(__u32 tgid, __s64 d)
 {
 	__s64 zero = 0, *n = bpf_map_lookup_elem(&go_procs, &tgid);
@@ -106,6 +113,8 @@ static __always_inline void go_procs_add(__u32 tgid, __s64 d)
 		if (!n)
 			return;
 	}
+	if (d > 0 && !go_lookup_seen)
+		go_lookup_seen = true;
 	__sync_fetch_and_add(n, d);
 }
 
@@ -113,8 +122,11 @@ static __always_inline void go_procs_add(__u32 tgid, __s64 d)
 static __always_inline bool go_lookup_in_flight(void)
 {
 	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
-	__s64 *n = bpf_map_lookup_elem(&go_procs, &tgid);
+	__s64 *n;
 
+	if (!go_lookup_seen)
+		return false;
+	n = bpf_map_lookup_elem(&go_procs, &tgid);
 	return n && *n > 0;
 }
 

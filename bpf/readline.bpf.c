@@ -70,15 +70,50 @@ struct reading {
 };
 
 /*
- * LRU: what a thread gone leaves (a shell killed at its prompt; a zsh's
- * record stays between its reads) goes first when room is needed.
+ * Per thread, in its task-local storage (freed with the thread: nothing
+ * left by a shell killed at its prompt, no table to fill): the read in
+ * progress, and what this_shell() said of the process, kept until its
+ * exec() or until user space knows another shell binary (shells_gen).
+ * A line's return probe then reads no kernel pointer and makes no lookup
+ * by inode: for a program using readline that is no shell, or bash, each
+ * line the same answer.
  */
+struct rl_task {
+	struct reading r;
+	__u8 have;		/* r is an entry probe's, not yet taken */
+	__u8 shell;		/* READLINE_BASH, READLINE_ZSH, 0: no traced shell */
+	__u8 shell_status;	/* that shell's readline_file.status is known */
+	__u8 pad;
+	__u32 shell_gen;	/* shells_gen + 1 when shell* were found; 0: not */
+};
+
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct reading);
-} reading SEC(".maps");
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct rl_task);
+} tasks SEC(".maps");
+
+/* Bumped by user space each time shell_exes gains a binary. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} shells_gen SEC(".maps");
+
+/* This thread's record; with @create, made if it has none (NULL: no memory). */
+static __always_inline struct rl_task *task_rec(bool create)
+{
+	return bpf_task_storage_get(&tasks, bpf_get_current_task_btf(), 0,
+				    create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
+}
+
+/* The read an entry probe recorded for this thread, or NULL. */
+static __always_inline struct reading *reading_of(struct rl_task *t)
+{
+	return t && t->have ? &t->r : NULL;
+}
 
 /* -S: shells whose last line's command is still running (tgid). */
 struct {
@@ -206,16 +241,52 @@ static __always_inline void send_line(const char *line, __u32 cap, __u32 shell,
 }
 
 /* Take what the entry probe of this thread's read said; false: nothing. */
-static __always_inline bool take_reading(struct reading *out)
+static __always_inline bool take_reading(struct rl_task *t, struct reading *out)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-	struct reading *r = bpf_map_lookup_elem(&reading, &id);
-
-	if (!r)
+	if (!reading_of(t))
 		return false;
-	*out = *r;
-	bpf_map_delete_elem(&reading, &id);
+	*out = t->r;
+	t->have = 0;
 	return true;
+}
+
+/* Record @r as this thread's read in progress. */
+static __always_inline void put_reading(const struct reading *r)
+{
+	struct rl_task *t = task_rec(true);
+
+	if (!t)
+		return;
+	t->r = *r;
+	t->have = 1;
+}
+
+/*
+ * this_shell()'s answer for the current process as a kind (0: none), and
+ * whether its $? is known: from this thread's record while it holds (no
+ * exec since, no new shell binary known), else found and kept there.
+ */
+static __always_inline __u32 shell_kind(struct rl_task *t, bool *status)
+{
+	const struct readline_file *f;
+	__u32 zero = 0, *gen = bpf_map_lookup_elem(&shells_gen, &zero);
+	__u32 want = gen ? *gen + 1 : 0;
+	__u32 kind = 0;
+
+	if (t && want && t->shell_gen == want) {
+		*status = t->shell_status;
+		return t->shell;
+	}
+	f = this_shell();
+	*status = f && f->status;
+	if (f)
+		kind = f->shell;
+	if (t && want) {
+		t->shell = (__u8)kind;
+		t->shell_status = *status;
+		t->shell_gen = want;
+	}
+	return kind;
 }
 
 /* ---- a shell about to read a line ---- */
@@ -223,7 +294,7 @@ static __always_inline bool take_reading(struct reading *out)
 /* bash's readline(prompt): what the line will be, and $? of the last. */
 static __always_inline void bash_prompt(struct pt_regs *ctx, const struct readline_file *f)
 {
-	__u64 id = bpf_get_current_pid_tgid(), bias = PT_REGS_IP(ctx) - f->func;
+	__u64 bias = PT_REGS_IP(ctx) - f->func;
 	struct reading r = {};
 	__s64 v;
 
@@ -231,7 +302,7 @@ static __always_inline void bash_prompt(struct pt_regs *ctx, const struct readli
 		r.skip = 1;	/* read -e: an answer, not a command */
 	if (read_var(bias, f->line_count, 4, &v) && v > 0)
 		r.cont = 1;	/* the parser wants more of this command */
-	bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+	put_reading(&r);
 	if (with_status && !r.skip && !r.cont &&
 	    read_var(bias, f->status, f->status_size, &v))
 		command_done(READLINE_PROMPT, v);
@@ -240,7 +311,7 @@ static __always_inline void bash_prompt(struct pt_regs *ctx, const struct readli
 /* zsh's zleentry(ZLE_CMD_READ, lp, rp, flags, context): a line is to be read. */
 static __always_inline void zsh_prompt(struct pt_regs *ctx, const struct readline_file *f)
 {
-	__u64 id = bpf_get_current_pid_tgid(), bias = PT_REGS_IP(ctx) - f->func;
+	__u64 bias = PT_REGS_IP(ctx) - f->func;
 	struct reading r = {};
 	__s64 v;
 
@@ -248,7 +319,7 @@ static __always_inline void zsh_prompt(struct pt_regs *ctx, const struct readlin
 		return;
 	r.zle_active = f->zle_active ? bias + f->zle_active : 0;
 	r.mm = current_mm();
-	bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+	put_reading(&r);
 	if (with_status && PT_REGS_PARM5(ctx) == ZLCON_LINE_START &&
 	    read_var(bias, f->status, f->status_size, &v))
 		command_done(READLINE_PROMPT, v);
@@ -275,20 +346,21 @@ SEC("uretprobe")
 int BPF_KRETPROBE(line_returned, const char *line)
 {
 	__u64 ts = bpf_ktime_get_boot_ns();
-	const struct readline_file *f;
 	struct reading r = {};
 	__u32 flags = 0, shell = READLINE_LIB;
+	struct rl_task *t;
+	bool status;
 
 	if (!utrace_traced())
 		return 0;
+	t = task_rec(true);
 	/* no entry seen: the shell was waiting when tracing began */
-	take_reading(&r);
+	take_reading(t, &r);
 	if (!line || r.skip)
 		return 0;	/* EOF (Ctrl-D), or read -e */
-	f = this_shell();
-	if (f && f->shell == READLINE_BASH) {
+	if (shell_kind(t, &status) == READLINE_BASH) {
 		shell = READLINE_BASH;
-		if (with_status && f->status)
+		if (with_status && status)
 			flags |= READLINE_STATUS;
 	}
 	if (r.cont)
@@ -303,7 +375,6 @@ int BPF_KRETPROBE(line_returned, const char *line)
 SEC("uprobe")
 int zle_read(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	__u64 context = PT_REGS_PARM4(ctx);
 	struct reading *p, r = {};
 
@@ -312,13 +383,13 @@ int zle_read(struct pt_regs *ctx)
 	r.cont = context == ZLCON_LINE_CONT;
 	r.skip = context != ZLCON_LINE_START && context != ZLCON_LINE_CONT;
 	/* what zleentry() learnt just before stays (vared comes without) */
-	p = bpf_map_lookup_elem(&reading, &id);
+	p = reading_of(task_rec(false));
 	if (p) {
 		p->cont = r.cont;
 		p->skip = r.skip;
 		p->zle_done = 0;
 	} else {
-		bpf_map_update_elem(&reading, &id, &r, BPF_ANY);
+		put_reading(&r);
 	}
 	return 0;
 }
@@ -333,13 +404,12 @@ int zle_read(struct pt_regs *ctx)
 SEC("uprobe")
 int zle_getline(struct pt_regs *ctx)
 {
-	__u64 id = bpf_get_current_pid_tgid();
 	struct reading *r, fresh = {};
 	__s64 active;
 
 	if (PT_REGS_PARM1(ctx) || PT_REGS_PARM2(ctx) || !utrace_traced())
 		return 0;
-	r = bpf_map_lookup_elem(&reading, &id);
+	r = reading_of(task_rec(false));
 	if (r && r->zle_active && r->mm == current_mm() &&
 	    read_var(0, r->zle_active, 4, &active) && active)
 		return 0;
@@ -348,7 +418,7 @@ int zle_getline(struct pt_regs *ctx)
 	} else {
 		/* the zleread() began before tracing: take it as a command */
 		fresh.zle_done = 1;
-		bpf_map_update_elem(&reading, &id, &fresh, BPF_ANY);
+		put_reading(&fresh);
 	}
 	return 0;
 }
@@ -357,9 +427,10 @@ SEC("uretprobe")
 int BPF_KRETPROBE(zle_line, const char *line)
 {
 	__u64 ts = bpf_ktime_get_boot_ns();
-	__u64 id = bpf_get_current_pid_tgid();
-	struct reading *p = bpf_map_lookup_elem(&reading, &id), r;
+	struct rl_task *t = task_rec(false);
+	struct reading *p = reading_of(t), r;
 	__u32 flags = 0;
+	bool status;
 
 	/* other calls leave zleread()'s context for its last one */
 	if (!p || !p->zle_done || !utrace_traced())
@@ -370,7 +441,7 @@ int BPF_KRETPROBE(zle_line, const char *line)
 	 * a vared or a read begun without zleentry() (as zle_getline needs).
 	 */
 	p->skip = p->cont = p->zle_done = 0;
-	if (!line || r.skip || (zle_exe_only && !this_shell()))
+	if (!line || r.skip || (zle_exe_only && !shell_kind(t, &status)))
 		return 0;
 	if (r.cont)
 		flags |= READLINE_CONT;
@@ -406,6 +477,13 @@ int shell_exit(void *ctx)
 SEC("raw_tp/sched_process_exec")
 int shell_exec(void *ctx)
 {
+	struct rl_task *t = task_rec(false);
+
+	/* another program now: what was known of the old one goes */
+	if (t) {
+		t->have = 0;
+		t->shell_gen = 0;
+	}
 	command_done(READLINE_EXEC, 0);
 	return 0;
 }

@@ -39,15 +39,24 @@ static uint64_t var(const struct elf_symbols *syms, const char *name, uint32_t *
 /*
  * Tell the programs where shell binary @f keeps its variables (@v). False
  * when the map is full or cannot be written: its lines are shown then,
- * without their status.
+ * without their status. Each thread's answer kept from before (a process
+ * of this binary, seen as no shell) is void from then on: shells_gen.
  */
 static bool know_shell(struct utrace_session *s, const struct tfile *f,
 		       const struct readline_file *v)
 {
 	struct bpf_map *m = bpf_object__find_map_by_name(s->obj, "shell_exes");
+	struct bpf_map *g = bpf_object__find_map_by_name(s->obj, "shells_gen");
 	uint64_t ino = utrace_file_ino(f);
+	uint32_t zero = 0, gen = 0;
 
-	return m && !bpf_map_update_elem(bpf_map__fd(m), &ino, v, BPF_ANY);
+	if (!m || bpf_map_update_elem(bpf_map__fd(m), &ino, v, BPF_ANY))
+		return false;
+	if (g && !bpf_map_lookup_elem(bpf_map__fd(g), &zero, &gen)) {
+		gen++;
+		bpf_map_update_elem(bpf_map__fd(g), &zero, &gen, BPF_ANY);
+	}
+	return true;
 }
 
 static const struct elf_symbols *symbols(struct tfile *f, int *err)

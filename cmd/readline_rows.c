@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "readline_tool.h"
+#include "grow.h"
 
 /* Bounds on what waits: past them a line is printed at once, status unknown. */
 #define RL_MAX_ROWS_PER_SHELL 256
@@ -32,15 +33,10 @@ static struct rl_shell *add_shell(struct readline *rl, pid_t pid)
 {
 	struct rl_shell *v;
 
-	if (rl->nshells == rl->capshells) {
-		size_t cap = rl->capshells ? 2 * rl->capshells : 16;
-
-		v = realloc(rl->shells, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		rl->shells = v;
-		rl->capshells = cap;
-	}
+	v = grow_array(rl->shells, &rl->capshells, rl->nshells + 1, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	rl->shells = v;
 	v = &rl->shells[rl->nshells++];
 	*v = (struct rl_shell){ .pid = pid };
 	return v;
@@ -105,15 +101,10 @@ static bool hold(struct utrace_session *s, const struct rl_row *row)
 		free(sh->rows[0].text);
 		memmove(sh->rows, sh->rows + 1, --sh->n * sizeof(*sh->rows));
 	}
-	if (sh->n == sh->cap) {
-		size_t cap = sh->cap ? 2 * sh->cap : 4;
-
-		v = realloc(sh->rows, cap * sizeof(*v));
-		if (!v)
-			return false;
-		sh->rows = v;
-		sh->cap = cap;
-	}
+	v = grow_array(sh->rows, &sh->cap, sh->n + 1, sizeof(*v), 4);
+	if (!v)
+		return false;
+	sh->rows = v;
 	copy.text = malloc(row->len ? row->len : 1);
 	if (!copy.text)
 		return false;

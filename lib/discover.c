@@ -29,6 +29,7 @@
 
 #include "core.h"
 #include "ringbuf.h"
+#include "grow.h"
 
 static const char *const loader_names[] = {
 	"ld-linux-x86-64.so.2", "ld-linux*.so*", "ld-musl-*.so.1", "libc.musl-*.so.1",
@@ -52,19 +53,15 @@ static const struct utrace_target loader_target = {
 void discover_queue(struct utrace_session *s, pid_t pid)
 {
 	struct utrace_core *c = s->core;
+	pid_t *v;
 
 	for (size_t i = 0; i < c->ntodo; i++)
 		if (c->todo[i] == pid)
 			return;		/* exec and the loader's report: one look */
-	if (c->ntodo == c->captodo) {
-		size_t cap = c->captodo ? 2 * c->captodo : 64;
-		pid_t *v = realloc(c->todo, cap * sizeof(*v));
-
-		if (!v)
-			return;		/* the next report brings it again */
-		c->todo = v;
-		c->captodo = cap;
-	}
+	v = grow_array(c->todo, &c->captodo, c->ntodo + 1, sizeof(*v), 64);
+	if (!v)
+		return;		/* the next report brings it again */
+	c->todo = v;
 	c->todo[c->ntodo++] = pid;
 }
 
@@ -80,15 +77,10 @@ void discover_queue_later(struct utrace_session *s, pid_t pid)
 	struct utrace_core *c = s->core;
 	struct later_look *v;
 
-	if (c->nlater == c->caplater) {
-		size_t cap = c->caplater ? 2 * c->caplater : 16;
-
-		v = realloc(c->later, cap * sizeof(*v));
-		if (!v)
-			return;
-		c->later = v;
-		c->caplater = cap;
-	}
+	v = grow_array(c->later, &c->caplater, c->nlater + 1, sizeof(*v), 16);
+	if (!v)
+		return;
+	c->later = v;
 	c->later[c->nlater++] = (struct later_look){ pid, utrace_now_ns() + LATER_NS };
 }
 

@@ -11,6 +11,7 @@
  */
 #include "elfread.h"
 #include "gopclntab.h"
+#include "grow.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -294,28 +295,17 @@ static int add_symbol(struct sym_builder *b, const char *name,
 {
 	struct elf_symbols *s = b->out;
 	size_t len = strlen(name) + 1;
+	struct elf_sym *v;
+	char *names;
 
-	if (s->n == b->cap) {
-		size_t cap = b->cap ? 2 * b->cap : 256;
-		struct elf_sym *v = realloc(s->v, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		s->v = v;
-		b->cap = cap;
-	}
-	if (b->names_len + len > b->names_cap) {
-		size_t cap = b->names_cap ? 2 * b->names_cap : 8192;
-		char *n;
-
-		while (cap < b->names_len + len)
-			cap *= 2;
-		n = realloc(s->names, cap);
-		if (!n)
-			return -ENOMEM;
-		s->names = n;
-		b->names_cap = cap;
-	}
+	v = grow_array(s->v, &b->cap, s->n + 1, sizeof(*v), 256);
+	if (!v)
+		return -ENOMEM;
+	s->v = v;
+	names = grow_array(s->names, &b->names_cap, b->names_len + len, 1, 8192);
+	if (!names)
+		return -ENOMEM;
+	s->names = names;
 	memcpy(s->names + b->names_len, name, len);
 	s->v[s->n] = *proto;
 	/* an offset for now: names may still move */

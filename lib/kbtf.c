@@ -21,6 +21,7 @@
 #include <linux/btf.h>
 
 #include "kbtf.h"
+#include "grow.h"
 
 #define CHUNK (64 * 1024)
 #define MAX_NEST 8	/* anonymous members within anonymous members */
@@ -38,7 +39,8 @@ struct part {
 struct kbtf {
 	struct part types, strs;
 	uint32_t *at;		/* at[id]: where type @id starts in types */
-	uint32_t ntypes, cap;
+	uint32_t ntypes;
+	size_t cap;
 	uint32_t next;		/* where the first type not indexed starts */
 	bool end;		/* no more types: all indexed, or a bad one */
 };
@@ -129,6 +131,7 @@ static bool index_next(struct kbtf *k)
 {
 	struct btf_type t;
 	uint64_t end = (uint64_t)k->next + sizeof(t);
+	uint32_t *v;
 	int64_t x;
 
 	if (k->end || !reach(&k->types, end))
@@ -137,15 +140,10 @@ static bool index_next(struct kbtf *k)
 	x = tail(&t);
 	if (x < 0 || !reach(&k->types, end + (uint64_t)x))
 		goto none;
-	if (k->ntypes + 1 >= k->cap) {
-		uint32_t cap = k->cap ? 2 * k->cap : 1024;
-		uint32_t *v = realloc(k->at, cap * sizeof(*v));
-
-		if (!v)
-			goto none;
-		k->at = v;
-		k->cap = cap;
-	}
+	v = grow_array(k->at, &k->cap, (size_t)k->ntypes + 2, sizeof(*v), 1024);
+	if (!v)
+		goto none;
+	k->at = v;
 	k->at[++k->ntypes] = k->next;
 	k->next = (uint32_t)(end + (uint64_t)x);
 	return true;

@@ -31,6 +31,7 @@
 #include "histogram.h"
 #include "httpd.h"
 #include "prom.h"
+#include "grow.h"
 
 #define MAX_SERIES	1024
 #define INDEX_SLOTS	2048		/* a power of two, > 1 + MAX_SERIES */
@@ -161,15 +162,10 @@ static struct series *series_of(struct metrics *m, const struct obuf *k,
 	}
 	if (m->nseries >= MAX_SERIES + (size_t)beyond_bound)
 		return NULL;
-	if (m->nseries == m->capseries) {
-		size_t cap = m->capseries ? 2 * m->capseries : 16;
-
-		v = realloc(m->series, cap * sizeof(*v));
-		if (!v)
-			return NULL;
-		m->series = v;
-		m->capseries = cap;
-	}
+	v = grow_array(m->series, &m->capseries, m->nseries + 1, sizeof(*v), 16);
+	if (!v)
+		return NULL;
+	m->series = v;
 	v = &m->series[m->nseries];
 	v->key = malloc(k->len ? k->len : 1);
 	if (!v->key)

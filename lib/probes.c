@@ -24,6 +24,7 @@
 #include "uprobe_multi.h"
 #include "x86probe.h"
 #include "x86ret.h"
+#include "grow.h"
 
 /*
  * Before load: programs meant for uprobe_multi links must say so, and a
@@ -103,6 +104,7 @@ static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 		   uint64_t cookie, bool at_ret)
 {
 	struct utrace_core *c = s->core;
+	struct probe_req *v;
 	struct probe_req r = {
 		.file = f, .ret = flags & UTRACE_RETURN, .at_ret = at_ret,
 		.pid = pid > 0 ? pid : -1, .offset = offset, .cookie = cookie,
@@ -120,15 +122,10 @@ static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 		return UTRACE_ERR(UTRACE_L_KERNEL, KERNEL_ENOTSUPP);
 	if (known(c, &r))
 		return 0;
-	if (c->nreqs == c->capreqs) {
-		size_t cap = c->capreqs ? 2 * c->capreqs : 64;
-		struct probe_req *v = realloc(c->reqs, cap * sizeof(*v));
-
-		if (!v)
-			return -ENOMEM;
-		c->reqs = v;
-		c->capreqs = cap;
-	}
+	v = grow_array(c->reqs, &c->capreqs, c->nreqs + 1, sizeof(*v), 64);
+	if (!v)
+		return -ENOMEM;
+	c->reqs = v;
 	c->reqs[c->nreqs++] = r;
 	return 0;
 }
@@ -259,15 +256,11 @@ const struct elf_symbols *utrace_file_symbols(struct tfile *f, int *err)
 
 static struct plink *new_link(struct utrace_core *c)
 {
-	if (c->nlinks == c->caplinks) {
-		size_t cap = c->caplinks ? 2 * c->caplinks : 32;
-		struct plink *v = realloc(c->links, cap * sizeof(*v));
+	struct plink *v = grow_array(c->links, &c->caplinks, c->nlinks + 1, sizeof(*v), 32);
 
-		if (!v)
-			return NULL;
-		c->links = v;
-		c->caplinks = cap;
-	}
+	if (!v)
+		return NULL;
+	c->links = v;
 	memset(&c->links[c->nlinks], 0, sizeof(c->links[0]));
 	c->links[c->nlinks].fd = -1;
 	return &c->links[c->nlinks];

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 #include "procscan.h"
+#include "grow.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -44,16 +45,14 @@ static size_t list_procs(struct proc_id **out)
 		return 0;
 	}
 	while ((de = readdir(d))) {
+		struct proc_id *nv;
+
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
-		if (n == cap) {
-			struct proc_id *nv = realloc(v, 2 * cap * sizeof(*v));
-
-			if (!nv)
-				break;
-			v = nv;
-			cap *= 2;
-		}
+		nv = grow_array(v, &cap, n + 1, sizeof(*v), 256);
+		if (!nv)
+			break;
+		v = nv;
 		v[n] = (struct proc_id){ .pid = (pid_t)strtol(de->d_name, NULL, 10) };
 		identify(&v[n]);
 		n++;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "escape.h"
+#include "grow.h"
 
 struct prom_family {
 	char *name;
@@ -245,15 +246,10 @@ static int family(struct prom *p, const char *name, enum prom_type type,
 	for (size_t i = 0; i + 1 < p->nfam; i++)
 		if (strcmp(p->fam[i].name, name) == 0)
 			return -EINVAL;
-	if (p->nfam == p->capfam) {
-		size_t cap = p->capfam ? p->capfam * 2 : 16;
-
-		f = realloc(p->fam, cap * sizeof(*f));
-		if (!f)
-			return -ENOMEM;
-		p->fam = f;
-		p->capfam = cap;
-	}
+	f = grow_array(p->fam, &p->capfam, p->nfam + 1, sizeof(*f), 16);
+	if (!f)
+		return -ENOMEM;
+	p->fam = f;
 	f = &p->fam[p->nfam];
 	f->name = strdup(name);
 	if (!f->name)

@@ -30,6 +30,7 @@
 
 #include "errors.h"
 #include "procfs.h"
+#include "grow.h"
 
 #ifndef OVERLAYFS_SUPER_MAGIC
 #define OVERLAYFS_SUPER_MAGIC 0x794c7630
@@ -46,17 +47,12 @@ struct tfile *tfile_find(struct tfiles *t, dev_t dev, ino_t ino)
 static struct tfile *add(struct tfiles *t, dev_t dev, ino_t ino,
 			 const char *name)
 {
-	struct tfile *f;
+	struct tfile *f, **v;
 
-	if (t->n == t->cap) {
-		size_t cap = t->cap ? 2 * t->cap : 32;
-		struct tfile **v = realloc(t->v, cap * sizeof(*v));
-
-		if (!v)
-			return NULL;
-		t->v = v;
-		t->cap = cap;
-	}
+	v = grow_array(t->v, &t->cap, t->n + 1, sizeof(*v), 32);
+	if (!v)
+		return NULL;
+	t->v = v;
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;

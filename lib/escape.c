@@ -48,6 +48,47 @@ static inline size_t plain_words(const unsigned char *s, size_t n)
 }
 
 /*
+ * All of @s[0..n) plain? Whole words; then the last 8 bytes as one word
+ * (overlapping bytes already seen: the test is per byte), or a string
+ * under 8 bytes laid over a word of spaces in pieces of 4, 2 and 1.
+ */
+static inline bool all_plain(const unsigned char *s, size_t n)
+{
+	uint64_t x = 0x2020202020202020ULL;	/* spaces: plain */
+	uint32_t w4;
+	uint16_t w2;
+	size_t i;
+
+	if (n >= 8) {
+		i = plain_words(s, n);
+		if (i == n)
+			return true;
+		if (n - i >= 8)
+			return false;	/* a word that is not */
+		memcpy(&x, s + n - 8, 8);
+		return word_plain(x);
+	}
+	if (n & 4) {
+		memcpy(&w4, s, 4);
+		x = (x & ~0xffffffffULL) | w4;
+		s += 4;
+	}
+	if (n & 2) {
+		memcpy(&w2, s, 2);
+		x = (x & ~(0xffffULL << 32)) | (uint64_t)w2 << 32;
+		s += 2;
+	}
+	if (n & 1)
+		x = (x & ~(0xffULL << 48)) | (uint64_t)s[0] << 48;
+	return word_plain(x);
+}
+
+bool text_plain(const char *src, size_t n)
+{
+	return all_plain((const unsigned char *)src, n);
+}
+
+/*
  * Decode the UTF-8 sequence at @s (at most @n bytes). Returns its length
  * (1..4) and stores the code point in @cp, or returns 0 when @s[0] does not
  * start a valid sequence. The ranges for the second byte are those of
@@ -102,6 +143,8 @@ bool utf8_valid(const char *src, size_t n)
 	size_t i = 0, len;
 	uint32_t cp;
 
+	if (all_plain(s, n))
+		return true;
 	while (i < n) {
 		i += plain_words(s + i, n - i);
 		if (i == n)

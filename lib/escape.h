@@ -24,6 +24,12 @@
  */
 void escape_text(struct obuf *o, const char *src, size_t n);
 
+/*
+ * True when every byte of @src[0..n) is printable ASCII other than '"' and
+ * '\\' (0x20..0x7e): text that both forms, terminal and JSON, copy as it is.
+ */
+bool text_plain(const char *src, size_t n);
+
 /* True when @src[0..n) is valid UTF-8 (no overlongs, surrogates, > U+10FFFF). */
 bool utf8_valid(const char *src, size_t n);
 

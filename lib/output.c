@@ -265,7 +265,14 @@ static void put_value_table(struct obuf *o, const struct utrace_value *v)
 static void put_text_json(struct obuf *o, const char *rendered, size_t len,
 			  const char *key, const char *str, size_t n)
 {
-	if (utf8_valid(str, n)) {
+	if (text_plain(str, n)) {
+		/* the common case: `,"key":"text"` in one reservation */
+		obuf_reserve(o, len + n + 2);
+		obuf_put(o, rendered, len);
+		obuf_putc(o, '"');
+		obuf_put(o, str, n);
+		obuf_putc(o, '"');
+	} else if (utf8_valid(str, n)) {
 		obuf_put(o, rendered, len);
 		json_string(o, str, n);
 	} else {

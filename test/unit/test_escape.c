@@ -504,9 +504,38 @@ static void test_every_lane(void)
 	obuf_free(&o);
 }
 
+/*
+ * text_plain() and utf8_valid() look at a string under 8 bytes, and at the
+ * tail of a longer one, in pieces: every byte value at every place of every
+ * length up to three words must still be seen.
+ */
+static void test_plain_lengths(void)
+{
+	for (size_t n = 0; n <= 24; n++) {
+		for (size_t at = 0; at < (n ? n : 1); at++) {
+			for (unsigned int b = 0; b < 256; b++) {
+				char in[24];
+				struct bytes bi = { in, n };
+				bool plain = b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+
+				memset(in, 'a', sizeof(in));
+				if (n)
+					in[at] = (char)b;
+				expect_true(text_plain(in, n) == (!n || plain),
+					    "text_plain (lengths)", bi);
+				expect_true(utf8_valid(in, n) == (!n || b < 0x80),
+					    "utf8_valid (lengths)", bi);
+				if (!n)
+					break;
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	test_every_lane();
+	test_plain_lengths();
 	test_esc_cases();
 	test_appends();
 	test_base64();

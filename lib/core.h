@@ -10,6 +10,7 @@
 #include "procscan.h"
 #include "tfile.h"
 #include "utrace.h"
+#include "uprobe_warm.h"
 
 struct bpf_link;
 struct bpf_program;
@@ -72,6 +73,7 @@ struct utrace_core {
 	size_t nreqs, capreqs;
 	size_t nprobes;			/* offsets attached, all links */
 	bool multi;			/* attach with uprobe_multi links */
+	struct uprobe_warm warm;	/* the first registration's wait, early */
 	uint64_t xol;			/* the uprobe trampoline told to BPF */
 	struct tp_link *tps;		/* tracepoint links, owned here too */
 	size_t ntps;

@@ -380,8 +380,11 @@ static int setup(struct utrace_session *s)
 		return err;
 	verbose_libbpf = s->opt.verbose;
 	libbpf_set_print(libbpf_print);
-	if ((err = open_object(s)) || (err = load_object(s)) ||
-	    (err = fill_pid_filter(s)))
+	if ((err = open_object(s)))
+		return err;
+	/* the kernel's wait before the first uprobe goes in, while verifying */
+	uprobe_warm_start(&c->warm, c->multi);
+	if ((err = load_object(s)) || (err = fill_pid_filter(s)))
 		return err;
 	probes_note_xol(s, xol_expected());
 	c->rb = ringbufs_new();
@@ -468,6 +471,7 @@ static void teardown(struct utrace_session *s)
 	 */
 	started = !pthread_create(&t, NULL, stop_discovery, s);
 	probes_detach_all(s);
+	uprobe_warm_end(&s->core->warm);
 	if (started)
 		pthread_join(t, NULL);
 	else

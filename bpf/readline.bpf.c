@@ -474,16 +474,20 @@ int shell_exit(void *ctx)
 	return 0;
 }
 
+/*
+ * Also without -S: another program now, so what the thread's record says
+ * of the old one (which shell, the read in progress) goes.
+ */
 SEC("raw_tp/sched_process_exec")
 int shell_exec(void *ctx)
 {
 	struct rl_task *t = task_rec(false);
 
-	/* another program now: what was known of the old one goes */
 	if (t) {
 		t->have = 0;
 		t->shell_gen = 0;
 	}
-	command_done(READLINE_EXEC, 0);
+	if (with_status)
+		command_done(READLINE_EXEC, 0);
 	return 0;
 }

@@ -278,7 +278,7 @@ static void kernel_fields(struct utrace_session *s, struct readline_kernel *k)
 static int rl_configure(struct utrace_session *s)
 {
 	struct readline *rl = s->priv;
-	static const char *const status_only[] = { "shell_exit", "shell_exec" };
+	static const char *const status_only[] = { "shell_exit" };
 	struct readline_kernel k = { 0 };
 	bool named = rl->npaths > 0;
 	struct bpf_map *m;

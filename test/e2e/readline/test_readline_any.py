@@ -94,27 +94,30 @@ def case_python(c):
 
 
 def case_exec(c):
-    """-S -p of a bash that exec()s a python3 REPL (a program using
-    readline, no shell) in the same process: the bash's lines are bash's,
-    the REPL's after the exec() no shell's, without status. What the
-    programs keep per thread of the process (which shell it is) goes at
-    the exec(): kept past it, the REPL's lines would come as a bash's (the
-    REPL's libreadline.so is no shell binary: nothing else voids it)."""
-    sh = c.start(Shell(env_extra={"PYTHONSTARTUP": ""}))
-    t = c.tracer(["-S", "-j", "-p", str(sh.pid)])
-    sh.type_line(b"(exit 3)")
-    sh.prompt = b">>> "
-    sh.type_line(b"exec python3 -q -i")
-    check(maps(sh.pid, LIBREADLINE), "test bug: python3 does not use libreadline.so")
-    sh.type_line(b"x = 40 + 2")
-    sh.type_line(b"print(x)")
-    check(b"\n42" in sh.screen(), "test bug: the REPL did not run the lines")
-    rc, out = t.stop()
-    check(rc == 0, "rc %d: %s" % (rc, t.stderr_text()))
-    got = [(r["command"], r.get("shell"), r.get("status")) for r in json_lines(out)
-           if r["pid"] == sh.pid and r["command"] != "exec python3 -q -i"]
-    want = [("(exit 3)", "bash", 3), ("x = 40 + 2", None, None), ("print(x)", None, None)]
-    check(got == want, "rows\n got  %r\n want %r" % (got, want))
+    """-p of a bash that exec()s a python3 REPL (a program using readline,
+    no shell) in the same process, with -S and without: the bash's lines
+    are bash's, the REPL's after the exec() no shell's (and without
+    status). What the programs keep per thread of the process (which shell
+    it is) goes at the exec(): kept past it, the REPL's lines would come
+    as a bash's (the REPL's libreadline.so is no shell binary: nothing
+    else voids it)."""
+    for opts in (["-S"], []):
+        sh = c.start(Shell(env_extra={"PYTHONSTARTUP": ""}))
+        t = c.tracer(opts + ["-j", "-p", str(sh.pid)])
+        sh.type_line(b"(exit 3)")
+        sh.prompt = b">>> "
+        sh.type_line(b"exec python3 -q -i")
+        check(maps(sh.pid, LIBREADLINE), "test bug: python3 does not use libreadline.so")
+        sh.type_line(b"x = 40 + 2")
+        sh.type_line(b"print(x)")
+        check(b"\n42" in sh.screen(), "test bug: the REPL did not run the lines")
+        rc, out = t.stop()
+        check(rc == 0, "%s: rc %d: %s" % (opts, rc, t.stderr_text()))
+        got = [(r["command"], r.get("shell"), r.get("status")) for r in json_lines(out)
+               if r["pid"] == sh.pid and r["command"] != "exec python3 -q -i"]
+        want = [("(exit 3)", "bash", 3 if opts else None), ("x = 40 + 2", None, None),
+                ("print(x)", None, None)]
+        check(got == want, "%s: rows\n got  %r\n want %r" % (opts, got, want))
 
 
 def case_buffer(c):

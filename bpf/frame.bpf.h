@@ -7,7 +7,7 @@
  *   - Nesting: a traced function called while another is in progress on
  *     the same thread (glibc's gethostbyname() loops around
  *     gethostbyname_r(); musl tail-calls) is not a call of its own: only
- *     the outermost is what the program asked for. See frame_outer().
+ *     the outermost is what the program asked for. See frame_nested().
  *   - A frame whose return never comes: the thread died (its slot goes
  *     with it), or the program jumped out with siglongjmp() (a DNS
  *     timeout idiom): recognised as dead at the next call (frame_alive()).
@@ -37,6 +37,24 @@ struct {
 	__type(key, int);
 	__type(value, UTRACE_FRAME_TYPE);
 } frames SEC(".maps");
+
+/*
+ * A thread that exec()s keeps its task, and so its slot: the call it made
+ * execve() from (a traced function that exec()s) is gone with the old
+ * image. Left there, it could pass for alive
+ * (its stack slot unreadable in the new image) and make every later call
+ * of the thread a nested one. The core attaches it.
+ */
+SEC("raw_tp/sched_process_exec")
+int frames_exec(void *ctx)
+{
+	UTRACE_FRAME_TYPE *slot = bpf_task_storage_get(&frames, bpf_get_current_task_btf(),
+							0, 0);
+
+	if (slot)
+		slot->f.sp = 0;
+	return 0;
+}
 
 /*
  * A function with a return probe returns to the kernel's trampoline, the

@@ -20,7 +20,7 @@ SRC = os.path.normpath(os.path.join(HERE, "..", ".."))
 # Program names of every tool, when bpf/*.bpf.[ch] cannot be read.
 KNOWN_PROGS = {
     "line_returned", "lookup_enter", "lookup_return", "utrace_exec",
-    "utrace_dlopen",
+    "utrace_dlopen", "frames_exec",
 }
 
 # What a tool needs on every command line (funclat: a SPEC), from its

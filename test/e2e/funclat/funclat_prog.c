@@ -12,6 +12,8 @@
  *   many         each of fl_many_000..999 once
  *   memcpy N     libc's memcpy() N times, 64 KiB each (an IFUNC of glibc)
  *   prog N       prog_work() N times, a function of this executable (1.2 ms)
+ *   exec ARGS    from inside prog_exec(), a function of this executable,
+ *                exec() this program again with ARGS (the rest of them)
  *
  * and prints "done" at the end. The calls go through volatile pointers so
  * the compiler makes each one.
@@ -19,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void fl_short(void);
 void fl_long(void);
@@ -32,6 +35,15 @@ __attribute__((noinline)) void prog_work(void)
 {
 	fl_short();
 	__asm__ volatile("" ::: "memory");
+}
+
+/* Never returns: the call is left by the exec(), its frame with it. */
+__attribute__((noinline)) void prog_exec(char **rest)
+{
+	rest[-1] = "funclat_prog";
+	execv("/proc/self/exe", rest - 1);
+	perror("funclat_prog: execv");
+	exit(2);
 }
 
 static void *(*volatile copy)(void *, const void *, size_t) = memcpy;
@@ -80,6 +92,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(c, "prog")) {
 			for (n = count(argv, &i, argc); n > 0; n--)
 				prog_work();
+		} else if (!strcmp(c, "exec")) {
+			prog_exec(argv + i + 1);
 		} else if (!strcmp(c, "many")) {
 			sum += fl_call_many();
 		} else if (!strcmp(c, "memcpy")) {

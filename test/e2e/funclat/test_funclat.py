@@ -327,6 +327,24 @@ def case_pid():
           h[0]["spec"] == ":prog_work", ":prog_work: %r" % h)
 
 
+def case_exec():
+    """A call left by exec(): funclat_prog calls prog_exec(), which exec()s
+    the program again, whose prog_work() calls are then timed as calls of
+    their own, not taken as nested in the call the exec() ended (the
+    thread is the same, its call in progress is not). Eight processes:
+    the old call's stack slot is unmapped in the new image about every
+    other time, when a frame kept past exec() would pass for alive."""
+    progs = [Prog(["exec", "prog", 2]) for _ in range(8)]
+    tr = tracer(["-j", "-m", "0", "funclat_prog:prog_work", "funclat_prog:prog_exec"], "exec")
+    for p in progs:
+        p.run()
+    rows = rows_of(stop(tr, "exec"))
+    ours = {p.pid for p in progs}
+    got = sorted((r["pid"], r["function"]) for r in rows if r["pid"] in ours)
+    want = sorted((p.pid, "prog_work") for p in progs for _ in range(2))
+    check(got == want, "rows after exec():\n got  %r\n want %r" % (got, want))
+
+
 def copy_build(d):
     """funclat_prog and its library copied into @d: other inodes."""
     os.makedirs(d, exist_ok=True)

@@ -290,7 +290,10 @@ static int rl_configure(struct utrace_session *s)
 		utrace_error(s, "BPF object lacks its settings");
 		return UTRACE_EXIT_ERROR;
 	}
-	/* without -S, no program runs at every exit and exec of the machine */
+	/*
+	 * Without -S, no program runs at every exit of the machine (shell_exec
+	 * runs at every exec: it voids what a thread knew of its old program).
+	 */
 	for (size_t i = 0; i < sizeof(status_only) / sizeof(*status_only); i++) {
 		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, status_only[i]);
 

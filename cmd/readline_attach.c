@@ -50,13 +50,13 @@ static bool know_shell(struct utrace_session *s, const struct tfile *f,
 	uint64_t ino = utrace_file_ino(f);
 	uint32_t zero = 0, gen = 0;
 
-	if (!m || bpf_map_update_elem(bpf_map__fd(m), &ino, v, BPF_ANY))
+	if (!m || !g || bpf_map_update_elem(bpf_map__fd(m), &ino, v, BPF_ANY))
 		return false;
-	if (g && !bpf_map_lookup_elem(bpf_map__fd(g), &zero, &gen)) {
-		gen++;
-		bpf_map_update_elem(bpf_map__fd(g), &zero, &gen, BPF_ANY);
-	}
-	return true;
+	/* unbumped, a thread that took the binary for no shell would keep to it */
+	if (bpf_map_lookup_elem(bpf_map__fd(g), &zero, &gen))
+		return false;
+	gen++;
+	return !bpf_map_update_elem(bpf_map__fd(g), &zero, &gen, BPF_ANY);
 }
 
 static const struct elf_symbols *symbols(struct tfile *f, int *err)

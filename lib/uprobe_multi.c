@@ -59,11 +59,10 @@ static const struct bpf_insn trivial[] = {
 	{ .code = BPF_JMP | BPF_EXIT },
 };
 
-static bool probe(void)
+int uprobe_multi_empty_prog(void)
 {
 	union bpf_attr a;
-	uint64_t zero = 0;
-	int prog, link, err;
+	long fd;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_KPROBE;
@@ -71,7 +70,15 @@ static bool probe(void)
 	a.insns = (uint64_t)(uintptr_t)trivial;
 	a.insn_cnt = 2;
 	a.license = (uint64_t)(uintptr_t)"GPL";
-	prog = (int)sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	fd = sys_bpf(BPF_PROG_LOAD, &a, sizeof(a));
+	return fd < 0 ? -errno : (int)fd;
+}
+
+static bool probe(void)
+{
+	uint64_t zero = 0;
+	int prog = uprobe_multi_empty_prog(), link, err;
+
 	if (prog < 0)
 		return false;
 	/* A link on the directory "/" fails with EBADF only where uprobe_multi exists. */

@@ -19,6 +19,12 @@
 
 #define UTRACE_BPF_TRACE_UPROBE_MULTI 48	/* enum bpf_attach_type */
 
+/*
+ * An empty program (return 0) loaded for uprobe_multi links: the probe of
+ * the kernel's support, and uprobe_warm.c's throwaway probe. An fd, or -errno.
+ */
+int uprobe_multi_empty_prog(void);
+
 /* True when the running kernel supports uprobe_multi links (probed once). */
 bool uprobe_multi_supported(void);
 

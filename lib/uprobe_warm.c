@@ -3,11 +3,9 @@
 #include "uprobe_warm.h"
 
 #include <inttypes.h>
-#include <linux/bpf.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "uprobe_multi.h"
@@ -51,29 +49,13 @@ static uint64_t target_offset(void)
 	return off;
 }
 
-/* r0 = 0; exit */
-static const struct bpf_insn nothing[] = {
-	{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0 },
-	{ .code = BPF_JMP | BPF_EXIT },
-};
-
 static void *warm(void *arg)
 {
 	uint64_t off = target_offset();
-	union bpf_attr a;
 	int prog, link;
 
 	(void)arg;
-	if (!off)
-		return NULL;
-	memset(&a, 0, sizeof(a));
-	a.prog_type = BPF_PROG_TYPE_KPROBE;
-	a.expected_attach_type = UTRACE_BPF_TRACE_UPROBE_MULTI;
-	a.insns = (uint64_t)(uintptr_t)nothing;
-	a.insn_cnt = 2;
-	a.license = (uint64_t)(uintptr_t)"GPL";
-	prog = (int)syscall(SYS_bpf, BPF_PROG_LOAD, &a, sizeof(a));
-	if (prog < 0)
+	if (!off || (prog = uprobe_multi_empty_prog()) < 0)
 		return NULL;
 	link = uprobe_multi_link(prog, "/proc/self/exe", &off, NULL, 1, getpid(), false);
 	if (link >= 0)

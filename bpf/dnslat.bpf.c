@@ -323,7 +323,6 @@ int BPF_KRETPROBE(lookup_return, long ret)
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct call *p = frame_current();
 	__u64 sp = PT_REGS_SP(ctx);
-	struct call c;
 
 	if (!p)
 		return 0;
@@ -331,13 +330,13 @@ int BPF_KRETPROBE(lookup_return, long ret)
 		inner_returned(p, sp);
 		return 0;
 	}
-	c = *p;		/* the slot is free for this thread's next call */
+	/* only this thread's next call reuses the slot: read in place */
+	if (!p->quiet && now - p->f.ts >= min_ns) {
+		if (hist_mode)
+			utrace_hist_add(p->func * DNSLAT_NRESULTS + outcome(p, ret), now - p->f.ts);
+		else
+			report(p, now - p->f.ts, ret);
+	}
 	frame_pop(p);
-	if (c.quiet || now - c.f.ts < min_ns)
-		return 0;
-	if (hist_mode)
-		utrace_hist_add(c.func * DNSLAT_NRESULTS + outcome(&c, ret), now - c.f.ts);
-	else
-		report(&c, now - c.f.ts, ret);
 	return 0;
 }

@@ -39,24 +39,6 @@ struct {
 } frames SEC(".maps");
 
 /*
- * A thread that exec()s keeps its task, and so its slot: the call it made
- * execve() from (a traced function that exec()s) is gone with the old
- * image. Left there, it could pass for alive
- * (its stack slot unreadable in the new image) and make every later call
- * of the thread a nested one. The core attaches it.
- */
-SEC("raw_tp/sched_process_exec")
-int frames_exec(void *ctx)
-{
-	UTRACE_FRAME_TYPE *slot = bpf_task_storage_get(&frames, bpf_get_current_task_btf(),
-							0, 0);
-
-	if (slot)
-		slot->f.sp = 0;
-	return 0;
-}
-
-/*
  * A function with a return probe returns to the kernel's trampoline, the
  * first slot of the process's [uprobes] page: the kernel writes that
  * address over the return address at entry. The page is where the kernel
@@ -176,6 +158,23 @@ static __always_inline bool frame_returns_at_ret(const struct utrace_frame *f, _
 static __always_inline void frame_pop(UTRACE_FRAME_TYPE *p)
 {
 	p->f.sp = 0;
+}
+
+/*
+ * A thread that exec()s keeps its task, and so its slot: the call it made
+ * execve() from (a traced function that exec()s) is gone with the old
+ * image. Left there, it could pass for alive (its stack slot unreadable
+ * in the new image) and make every later call of the thread a nested one.
+ * The core attaches it.
+ */
+SEC("raw_tp/sched_process_exec")
+int frames_exec(void *ctx)
+{
+	UTRACE_FRAME_TYPE *p = frame_current();
+
+	if (p)
+		frame_pop(p);
+	return 0;
 }
 
 #endif

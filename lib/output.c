@@ -207,22 +207,41 @@ static void put_s64(struct obuf *o, int64_t v)
 	}
 }
 
+/*
+ * @v's last @n decimal digits (leading zeros kept), two at a time, straight
+ * into the buffer: digits built on the stack and copied as a word stall the
+ * copy on the byte stores before it.
+ */
+static void put_digits(struct obuf *o, uint64_t v, unsigned int n)
+{
+	char *p;
+
+	obuf_reserve(o, n);
+	p = o->data + o->len + n;
+	o->len += n;
+	*p = '\0';
+	for (; n >= 2; n -= 2) {
+		unsigned int d = (unsigned int)(v % 100) * 2;
+
+		v /= 100;
+		p -= 2;
+		p[0] = digit_pairs[d];
+		p[1] = digit_pairs[d + 1];
+	}
+	if (n)
+		*--p = (char)('0' + v % 10);
+}
+
 /* Nanoseconds as milliseconds with @decimals (3 or 6) digits, rounded. */
 static void put_ms(struct obuf *o, uint64_t ns, int decimals)
 {
-	uint64_t scale = decimals == 3 ? 1000 : 1, v, ms, frac;
-	char digits[8];
+	uint64_t scale = decimals == 3 ? 1000 : 1, v;
+	uint64_t one_ms = decimals == 3 ? 1000 : 1000000;
 
 	v = (ns + scale / 2) / scale;		/* in 10^-decimals ms */
-	ms = v / (decimals == 3 ? 1000 : 1000000);
-	frac = v % (decimals == 3 ? 1000 : 1000000);
-	put_u64(o, ms);
+	put_u64(o, v / one_ms);
 	obuf_putc(o, '.');
-	for (int i = decimals - 1; i >= 0; i--) {
-		digits[i] = (char)('0' + frac % 10);
-		frac /= 10;
-	}
-	obuf_put(o, digits, (size_t)decimals);
+	put_digits(o, v % one_ms, (unsigned int)decimals);
 }
 
 static void put_value_table(struct obuf *o, const struct utrace_value *v)
@@ -403,9 +422,10 @@ static void put_rfc3339(struct utrace_session *s, struct obuf *o, uint64_t boot_
 {
 	static int64_t sec = INT64_MIN;
 	static char head[32], tail[8];	/* "2026-11-25T11:47:28", "+01:00" */
+	static size_t head_len, tail_len;
 	int64_t unix_ns = wallclock_unix_ns(&s->core->clock, boot_ns);
 	int64_t us = (unix_ns % 1000000000 + 1000000000) % 1000000000 / 1000;
-	char full[64], digits[6];
+	char full[64];
 
 	if (unix_ns < 0 || unix_ns / 1000000000 != sec) {
 		sec = unix_ns / 1000000000;
@@ -413,15 +433,13 @@ static void put_rfc3339(struct utrace_session *s, struct obuf *o, uint64_t boot_
 		/* ...SS.uuuuuu+HH:MM: the fraction is 7 bytes from the end */
 		snprintf(head, sizeof(head), "%.*s", (int)(strlen(full) - 13), full);
 		snprintf(tail, sizeof(tail), "%s", full + strlen(full) - 6);
+		head_len = strlen(head);
+		tail_len = strlen(tail);
 	}
-	obuf_puts(o, head);
+	obuf_put(o, head, head_len);
 	obuf_putc(o, '.');
-	for (int i = 5; i >= 0; i--) {
-		digits[i] = (char)('0' + us % 10);
-		us /= 10;
-	}
-	obuf_put(o, digits, sizeof(digits));
-	obuf_puts(o, tail);
+	put_digits(o, (uint64_t)us, 6);
+	obuf_put(o, tail, tail_len);
 }
 
 /* -C: "cgroup_id", "cgroup" (its path, or null) and "container" (or null) */

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "escape.h"
 #include "obuf.h"
@@ -505,20 +507,24 @@ static void test_every_lane(void)
 }
 
 /*
- * text_plain() and utf8_valid() look at a string under 8 bytes, and at the
- * tail of a longer one, in pieces: every byte value at every place of every
- * length up to three words must still be seen.
+ * text_plain() and utf8_valid() look at a string in pieces (16 bytes, words,
+ * a short string read with what follows it and masked): every byte value at
+ * every place of every length up to three pieces must still be seen, and
+ * the bytes after the string (here not plain) never.
  */
+#define PLAIN_MAX 40
+
 static void test_plain_lengths(void)
 {
-	for (size_t n = 0; n <= 24; n++) {
+	for (size_t n = 0; n <= PLAIN_MAX; n++) {
 		for (size_t at = 0; at < (n ? n : 1); at++) {
 			for (unsigned int b = 0; b < 256; b++) {
-				char in[24];
+				char in[PLAIN_MAX + 16];
 				struct bytes bi = { in, n };
 				bool plain = b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
 
-				memset(in, 'a', sizeof(in));
+				memset(in, 'a', n);
+				memset(in + n, '\n', sizeof(in) - n);
 				if (n)
 					in[at] = (char)b;
 				expect_true(text_plain(in, n) == (!n || plain),
@@ -532,10 +538,44 @@ static void test_plain_lengths(void)
 	}
 }
 
+/*
+ * A string that ends where an unreadable page begins: read as it is, not
+ * as 16 bytes (which would fault), at every length and with a bad byte at
+ * every place.
+ */
+static void test_plain_page_end(void)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	char *map = mmap(NULL, 2 * (size_t)page, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *end;
+
+	expect_true(map != MAP_FAILED, "mmap for the page end", (struct bytes){ "", 0 });
+	if (map == MAP_FAILED)
+		return;
+	expect_true(!mprotect(map + page, (size_t)page, PROT_NONE),
+		    "mprotect of the page after", (struct bytes){ "", 0 });
+	end = map + page;
+	for (size_t n = 0; n <= PLAIN_MAX; n++) {
+		char *in = end - n;
+		struct bytes bi = { in, n };
+
+		memset(in, 'a', n);
+		expect_true(text_plain(in, n), "text_plain (page end)", bi);
+		for (size_t at = 0; at < n; at++) {
+			in[at] = '\x7f';
+			expect_true(!text_plain(in, n), "text_plain (page end, bad)", bi);
+			in[at] = 'a';
+		}
+	}
+	munmap(map, 2 * (size_t)page);
+}
+
 int main(void)
 {
 	test_every_lane();
 	test_plain_lengths();
+	test_plain_page_end();
 	test_esc_cases();
 	test_appends();
 	test_base64();

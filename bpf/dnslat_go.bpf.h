@@ -198,12 +198,16 @@ __noinline int go_ip_literal(const struct go_call *c)
 	if (!n || n > GO_LITERAL_MAX)
 		return 0;
 	for (__u32 i = 0; i < GO_LITERAL_MAX; i++) {
-		__u32 raw, cls, dot, mask;
+		/* all ones while i < n: the bytes after the name count for nothing */
+		__s64 left = (__s64)i - (__s64)n;
+		__u32 raw, cls, dot, mask, in;
 
-		if (i >= n)
-			break;
+		/* opaque to clang, which would make the mask a branch again */
+		asm volatile("" : "+r"(left));
+		in = (__u32)(left >> 63);
+
 		/* a zone's own bytes (after '%') are anything */
-		mask = zone - 1;
+		mask = (zone - 1) & in;
 		raw = lit_class[(__u8)h[i]];
 		other |= ~raw & LIT_KNOWN & mask;
 		cls = raw & mask;

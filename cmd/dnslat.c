@@ -584,6 +584,7 @@ const struct utrace_tool utrace_tool_dnslat = {
 	.tracing = "name lookups",
 	.priv_size = sizeof(struct dnslat),
 	.bpf_elf = dnslat_bpf__elf_bytes,
+	.lazy_progs = dnslat_go_programs,
 	.targets = targets,
 	.absent = "has no libc mapped and no Go resolver: statically linked?",
 	.prepare = dl_prepare,

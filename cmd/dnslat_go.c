@@ -48,6 +48,11 @@ static const struct {
 	{ 23, 26, 16 },
 };
 
+/* bpf/dnslat_go.bpf.h's programs (go_calls_exit forgets a dead process's calls) */
+const char *const dnslat_go_programs[] = {
+	"go_lookup_enter", "go_lookup_ret", "go_calls_exit", NULL,
+};
+
 const char *const dnslat_go_functions[] = {
 	"net.(*Resolver).lookupIPAddr", "net.(*Resolver).lookupHost",
 	"net.(*Resolver).lookupAddr", NULL,

@@ -8,6 +8,12 @@
 #include "dnslat.h"
 #include "utrace.h"
 
+/*
+ * The Go part's programs: loaded when a Go target is first found (most
+ * runs meet none, and these are half of dnslat's verification).
+ */
+extern const char *const dnslat_go_programs[];
+
 /* Go executables that resolve names themselves (net.(*Resolver)). */
 extern const char *const dnslat_go_functions[];
 int dnslat_go_attach(struct utrace_session *s, const struct utrace_target *t,

@@ -77,6 +77,8 @@ struct utrace_core {
 	uint64_t xol;			/* the uprobe trampoline told to BPF */
 	struct tp_link *tps;		/* tracepoint links, owned here too */
 	size_t ntps;
+	struct bpf_object *lazy;	/* the tool's lazy_progs, once one is named */
+	int lazy_err;			/* their load failed: -errno */
 
 	/* discovery */
 	struct procscan scan;
@@ -106,6 +108,17 @@ struct utrace_core {
 	bool hist_by_cgroup;		/* per cgroup too (hist_configure_core()) */
 };
 
+/* lazyprog.c: the tool's lazy_progs, loaded when a probe first names one */
+void lazy_prepare(struct utrace_session *s);		/* before the load */
+/*
+ * @p, or if it is lazy the same program of the second object, loaded now
+ * if it is not yet; NULL and *@err (-errno) if that load failed.
+ */
+const struct bpf_program *lazy_program(struct utrace_session *s,
+				       const struct bpf_program *p,
+				       int *err);
+void lazy_close(struct utrace_session *s);
+
 /* options.c */
 int options_parse(struct utrace_session *s, int argc, char **argv);
 
@@ -122,6 +135,8 @@ uint64_t output_unwritten(const struct utrace_session *s);
 
 /* probes.c */
 void probes_prepare(struct utrace_session *s);
+/* The uprobe programs of @obj made for the links probes_prepare() chose. */
+void probes_prepare_object(struct utrace_session *s, struct bpf_object *obj);
 /* Attach every probe asked for since the last call; 0 or a layered error. */
 int probes_commit(struct utrace_session *s);
 /* Drop what was asked for and not attached (after an error). */
@@ -130,6 +145,7 @@ void probes_forget(struct utrace_session *s);
 void probes_note_xol(struct utrace_session *s, uint64_t addr);
 /* Attach the object's tracepoint programs (raw_tp/...), the core's own. */
 void probes_attach_tracepoints(struct utrace_session *s);
+void probes_attach_tracepoints_of(struct utrace_session *s, struct bpf_object *obj);
 bool probes_tracepoint_attached(const struct utrace_session *s, const char *prog);
 void probes_detach_all(struct utrace_session *s);
 

@@ -31,14 +31,13 @@
  * program loaded that way cannot be attached through a perf event. So
  * choose once for all, by what the kernel supports.
  */
-void probes_prepare(struct utrace_session *s)
+void probes_prepare_object(struct utrace_session *s, struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	s->core->multi = uprobe_multi_supported() && !getenv("UTRACE_NO_UPROBE_MULTI");
 	if (!s->core->multi)
 		return;
-	bpf_object__for_each_program(p, s->obj) {
+	bpf_object__for_each_program(p, obj) {
 		const char *sec = bpf_program__section_name(p);
 
 		/* only uprobes: a tool may have tracepoints too */
@@ -47,6 +46,13 @@ void probes_prepare(struct utrace_session *s)
 		bpf_program__set_expected_attach_type(p,
 			(enum bpf_attach_type)UTRACE_BPF_TRACE_UPROBE_MULTI);
 	}
+}
+
+void probes_prepare(struct utrace_session *s)
+{
+	s->core->multi = uprobe_multi_supported() && !getenv("UTRACE_NO_UPROBE_MULTI");
+	probes_prepare_object(s, s->obj);
+	lazy_prepare(s);
 }
 
 static bool same_set(const struct probe_req *r, const struct plink *l)
@@ -105,6 +111,7 @@ static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 {
 	struct utrace_core *c = s->core;
 	struct probe_req *v;
+	int err;
 	struct probe_req r = {
 		.file = f, .ret = flags & UTRACE_RETURN, .at_ret = at_ret,
 		.pid = pid > 0 ? pid : -1, .offset = offset, .cookie = cookie,
@@ -120,6 +127,10 @@ static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 		return UTRACE_ERR(UTRACE_L_UNSAFE, EXDEV);
 	if (!insn_ok(s, f, offset))
 		return UTRACE_ERR(UTRACE_L_KERNEL, KERNEL_ENOTSUPP);
+	/* a lazy program is loaded now: a probe is to go on a file */
+	r.prog = lazy_program(s, r.prog, &err);
+	if (!r.prog)
+		return UTRACE_ERR(UTRACE_L_KERNEL, -err);
 	if (known(c, &r))
 		return 0;
 	v = grow_array(c->reqs, &c->capreqs, c->nreqs + 1, sizeof(*v), 64);
@@ -444,10 +455,15 @@ size_t utrace_attached(const struct utrace_session *s)
 
 void probes_attach_tracepoints(struct utrace_session *s)
 {
+	probes_attach_tracepoints_of(s, s->obj);
+}
+
+void probes_attach_tracepoints_of(struct utrace_session *s, struct bpf_object *obj)
+{
 	struct utrace_core *c = s->core;
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, s->obj) {
+	bpf_object__for_each_program(p, obj) {
 		const char *sec = bpf_program__section_name(p);
 		struct tp_link *v;
 		struct bpf_link *l;

@@ -476,6 +476,7 @@ static void teardown(struct utrace_session *s)
 		pthread_join(t, NULL);
 	else
 		discover_stop(s);
+	lazy_close(s);
 	bpf_object__close(s->obj);
 	if (s->tool->cleanup)
 		s->tool->cleanup(s);

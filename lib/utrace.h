@@ -242,6 +242,13 @@ struct utrace_tool {
 	 */
 	size_t max_record;
 
+	/*
+	 * Programs loaded only when a probe first names one, all together
+	 * (NULL-terminated; their tracepoint programs attached then): a part
+	 * most runs never need is not verified at every start. Optional.
+	 */
+	const char *const *lazy_progs;
+
 	/* Targets; tools with targets made from arguments add them instead. */
 	const struct utrace_target *targets;	/* NULL-terminated by .what */
 	/* -p PID with no target in it: "has no libc mapped: statically linked?" */

@@ -353,6 +353,39 @@ def case_grow(lab):
         print("ok: %s: 100 goroutines, %d rows from %d threads" % (run.comm, n, len(threads)))
 
 
+# dnslat's Go programs (cmd/dnslat_go.c, dnslat_go_programs): lazy
+GO_PROGS = {"go_lookup_enter", "go_lookup_ret", "go_calls_exit"}
+
+
+def loaded_progs(pid):
+    """Names of the BPF programs process @pid holds (the kernel's 15 bytes)."""
+    names = set()
+    for kind, ident in hu.fd_bpf_ids(pid):
+        if kind == "prog":
+            names.add(hu.bpftool("prog", "show", "id", str(ident)).get("name", ""))
+    return names
+
+
+def case_lazy(lab):
+    """The Go programs are loaded once a Go target is found, not before:
+    -p of a libc program has none of them and its lookups all the same."""
+    lab.start_dns()
+    c = lab.lookup("getaddrinfo", "z1.utrace.test", wait=True)
+    tracer = lab.tracer(["-j", "-p", str(c.pid)])
+    progs = loaded_progs(tracer.proc.pid)
+    check("lookup_enter" in progs and "lookup_return" in progs,
+          "-p of a libc program: no libc programs loaded: %r" % sorted(progs))
+    check(not progs & GO_PROGS,
+          "-p of a libc program: Go programs loaded: %r" % sorted(progs & GO_PROGS))
+    c.go()
+    c.finish()
+    time.sleep(0.3)
+    rows = stop_json(tracer)
+    check([r["host"] for r in rows] == ["z1.utrace.test"],
+          "-p of a libc program: rows %r" % rows)
+    print("ok: -p of a libc program: no Go program loaded, its lookup shown")
+
+
 def case_pid(lab):
     """-p of a Go process: only its lookups, of all its goroutines and
     threads; not another process of the same binary, nor a libc program."""
@@ -364,6 +397,9 @@ def case_pid(lab):
     b = GoRun(lab, binary, pairs, wait=True, opts=opts)
     c = lab.lookup("getaddrinfo", "p1.utrace.test", wait=True)
     tracer = lab.tracer(["-j", "-p", str(a.pid)])
+    progs = loaded_progs(tracer.proc.pid)
+    check(GO_PROGS <= progs, "-p of a Go process: Go programs missing: %r"
+          % sorted(GO_PROGS - progs))
     a.go()
     b.go()
     c.go()
@@ -547,6 +583,7 @@ CASES = {
     "go-cgo": case_cgo,
     "go-grow": case_grow,
     "go-pid": case_pid,
+    "go-lazy": case_lazy,
     "go-discover": case_discover,
     "go-options": case_options,
     "go-errors": case_errors,

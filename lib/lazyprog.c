@@ -62,7 +62,7 @@ static int lazy_load(struct utrace_session *s)
 	probes_prepare_object(s, c->lazy);
 	if ((err = bpf_object__load(c->lazy)))
 		return err;
-	utrace_verbose(s, "loaded the programs for which a probe had waited");
+	utrace_verbose(s, "loaded the programs kept until a probe needs one");
 	probes_attach_tracepoints_of(s, c->lazy);
 	return 0;
 }

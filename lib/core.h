@@ -79,6 +79,7 @@ struct utrace_core {
 	size_t ntps;
 	struct bpf_object *lazy;	/* the tool's lazy_progs, once one is named */
 	int lazy_err;			/* their load failed: -errno */
+	uint64_t lazy_want;		/* which of them (by index) the tool wants */
 
 	/* discovery */
 	struct procscan scan;

@@ -362,7 +362,7 @@ static const struct esc_form text_form = {
 
 void escape_text(struct obuf *o, const char *src, size_t n)
 {
-	/* the common case, nothing to escape: checked a word at a time, copied */
+	/* the common case, nothing to escape: checked 16 bytes at a time, copied */
 	if (all_plain((const unsigned char *)src, n)) {
 		if (n)		/* @src may be NULL then */
 			obuf_put(o, src, n);

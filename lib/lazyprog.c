@@ -19,21 +19,33 @@
 
 #include "core.h"
 
-static bool is_lazy(const struct utrace_session *s, const char *name)
+/*
+ * Is @name one of the tool's lazy programs, and one it wants loaded (its
+ * configure() may have turned one off)?
+ */
+static bool wanted(const struct utrace_session *s, const char *name)
 {
-	for (const char *const *p = s->tool->lazy_progs; p && *p; p++)
+	size_t i = 0;
+
+	for (const char *const *p = s->tool->lazy_progs; p && *p; p++, i++)
 		if (!strcmp(*p, name))
-			return true;
+			return i < 64 && (s->core->lazy_want >> i) & 1;
 	return false;
 }
 
 void lazy_prepare(struct utrace_session *s)
 {
-	struct bpf_program *p;
+	size_t i = 0;
 
-	bpf_object__for_each_program(p, s->obj)
-		if (is_lazy(s, bpf_program__name(p)))
-			bpf_program__set_autoload(p, false);
+	for (const char *const *n = s->tool->lazy_progs; n && *n; n++, i++) {
+		struct bpf_program *p = bpf_object__find_program_by_name(s->obj, *n);
+
+		if (!p || !bpf_program__autoload(p))
+			continue;
+		if (i < 64)
+			s->core->lazy_want |= 1ULL << i;
+		bpf_program__set_autoload(p, false);
+	}
 }
 
 /* The second object, its maps the session's, only the lazy programs. */
@@ -58,7 +70,7 @@ static int lazy_load(struct utrace_session *s)
 			return err;
 	}
 	bpf_object__for_each_program(p, c->lazy)
-		bpf_program__set_autoload(p, is_lazy(s, bpf_program__name(p)));
+		bpf_program__set_autoload(p, wanted(s, bpf_program__name(p)));
 	probes_prepare_object(s, c->lazy);
 	if ((err = bpf_object__load(c->lazy)))
 		return err;
@@ -74,15 +86,21 @@ const struct bpf_program *lazy_program(struct utrace_session *s,
 	struct utrace_core *c = s->core;
 
 	*err = 0;
-	if (!p || bpf_program__autoload(p) || !is_lazy(s, bpf_program__name(p)))
+	if (!p || bpf_program__autoload(p) || !wanted(s, bpf_program__name(p)))
 		return p;
 	if (c->lazy_err) {
 		*err = c->lazy_err;	/* said once, at the first try */
 		return NULL;
 	}
 	if (!c->lazy && (c->lazy_err = lazy_load(s)) < 0) {
+		char why[128];
+
+		libbpf_strerror(c->lazy_err, why, sizeof(why));
 		utrace_error(s, "cannot load BPF program %s: %s (run with -v for the verifier's log)",
-			     bpf_program__name(p), strerror(-c->lazy_err));
+			     bpf_program__name(p), why);
+		/* libbpf's own codes (4000 and up) are no errno */
+		if (-c->lazy_err >= 4000)
+			c->lazy_err = -EINVAL;
 		*err = c->lazy_err;
 		return NULL;
 	}

@@ -244,8 +244,12 @@ struct utrace_tool {
 
 	/*
 	 * Programs loaded only when a probe first names one, all together
-	 * (NULL-terminated; their tracepoint programs attached then): a part
-	 * most runs never need is not verified at every start. Optional.
+	 * (NULL-terminated, at most 64; their tracepoint programs attached
+	 * then): a part most runs never need is not verified at every start.
+	 * They come from a second object of the same ELF sharing every map:
+	 * of what configure() set on them only autoload (off: never loaded)
+	 * is kept, and they are to be used through utrace_probe*() only, not
+	 * through s->obj. Optional.
 	 */
 	const char *const *lazy_progs;
 

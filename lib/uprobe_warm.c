@@ -2,12 +2,10 @@
 /* A throwaway uprobe registration, made while the programs load: uprobe_warm.h. */
 #include "uprobe_warm.h"
 
-#include <inttypes.h>
 #include <stdint.h>
-#include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
+#include "procfs.h"
 #include "uprobe_multi.h"
 
 /* The probe's place: never called (noinline, used: it stays a function). */
@@ -16,50 +14,42 @@ __attribute__((noinline, used)) void uprobe_warm_target(void)
 	__asm__ volatile("" ::: "memory");
 }
 
-/* Where uprobe_warm_target is in the file /proc/self/exe: 0 if not found. */
-static uint64_t target_offset(void)
+/*
+ * Put the probe on uprobe_warm_target, in the file that holds it (our
+ * executable: the mapping its address is in), and take it off at once.
+ */
+static void warm_probe(int prog)
 {
-	uintptr_t at = (uintptr_t)&uprobe_warm_target;
-	char line[512], exe[4096];
-	uint64_t off = 0;
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	FILE *f;
+	uint64_t at = (uint64_t)(uintptr_t)&uprobe_warm_target;
+	struct proc_maps m = { 0 };
 
-	if (n <= 0)
-		return 0;
-	exe[n] = '\0';
-	f = fopen("/proc/self/maps", "re");
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f)) {
-		uintptr_t lo, hi;
-		uint64_t pgoff;
-		char perms[8], path[4096];
+	if (procfs_read_maps(getpid(), &m))
+		return;
+	for (size_t i = 0; i < m.n; i++) {
+		const struct proc_map *p = &m.v[i];
+		uint64_t off = at - p->start + p->offset;
+		int link;
 
-		path[0] = '\0';
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %7s %" SCNx64 " %*s %*s %4095s",
-			   &lo, &hi, perms, &pgoff, path) < 4)
+		if (at < p->start || at >= p->end)
 			continue;
-		if (at >= lo && at < hi && perms[2] == 'x' && strcmp(path, exe) == 0) {
-			off = at - lo + pgoff;
+		if (!p->x || !p->inode || p->deleted || p->path[0] != '/')
 			break;
-		}
+		link = uprobe_multi_link(prog, p->path, &off, NULL, 1, getpid(), false);
+		if (link >= 0)
+			close(link);
+		break;
 	}
-	fclose(f);
-	return off;
+	procfs_maps_free(&m);
 }
 
 static void *warm(void *arg)
 {
-	uint64_t off = target_offset();
-	int prog, link;
+	int prog = uprobe_multi_empty_prog();
 
 	(void)arg;
-	if (!off || (prog = uprobe_multi_empty_prog()) < 0)
+	if (prog < 0)
 		return NULL;
-	link = uprobe_multi_link(prog, "/proc/self/exe", &off, NULL, 1, getpid(), false);
-	if (link >= 0)
-		close(link);
+	warm_probe(prog);
 	close(prog);
 	return NULL;
 }

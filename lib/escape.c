@@ -419,12 +419,12 @@ void json_string(struct obuf *o, const char *src, size_t n)
 {
 	obuf_reserve(o, n + 2);
 	obuf_putc(o, '"');
-	if (!n)
-		;		/* @src may be NULL */
-	else if (all_plain((const unsigned char *)src, n))
-		obuf_put(o, src, n);	/* nothing to escape: most strings */
-	else
+	if (all_plain((const unsigned char *)src, n)) {
+		if (n)		/* @src may be NULL then */
+			obuf_put(o, src, n);	/* nothing to escape: most strings */
+	} else {
 		json_string_body(o, src, n);
+	}
 	obuf_putc(o, '"');
 }
 

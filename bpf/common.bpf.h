@@ -164,6 +164,53 @@ static __always_inline void utrace_fill_hdr(struct event_hdr *h, __u64 ts_ns)
 	h->cgroup = bpf_get_current_cgroup_id();
 }
 
+/* ---- a function's entry and its return ---- */
+
+/*
+ * In a session program: is this its run at the function's return? At the
+ * entry the registers' IP is the probed address itself, which
+ * bpf_get_func_ip() gives at both runs; at the return it is the caller's
+ * return address. (The kernel's bpf_session_is_return() says the same, but
+ * a kfunc makes libbpf load the kernel's whole BTF at every start.)
+ */
+static __always_inline bool utrace_session_returns(struct pt_regs *ctx)
+{
+	return PT_REGS_IP(ctx) != bpf_get_func_ip(ctx);
+}
+
+/*
+ * UTRACE_ENTRY_RETURN(name, enter, ret): the programs of a function's entry
+ * and return as a pair the core attaches in the form the kernel takes
+ * (lib/pairs.c): NAME, one session program run at both, in one link
+ * (Linux 6.13+), or NAME_enter and NAME_return, a uprobe and a uretprobe.
+ * Tools name the pair NAME in their probes and autoload choices; only the
+ * form attached is loaded. @enter(ctx) returns 0 to see the call return,
+ * 1 when its return is of no interest (the session then skips it);
+ * @ret(ctx) returns nothing. Both are always-inline functions.
+ */
+#define UTRACE_ENTRY_RETURN(name, enter, ret)				\
+SEC("uprobe.session")							\
+int name(struct pt_regs *ctx)						\
+{									\
+	if (utrace_session_returns(ctx)) {				\
+		ret(ctx);						\
+		return 0;						\
+	}								\
+	return enter(ctx);						\
+}									\
+SEC("uprobe")								\
+int name##_enter(struct pt_regs *ctx)					\
+{									\
+	enter(ctx);							\
+	return 0;							\
+}									\
+SEC("uretprobe")							\
+int name##_return(struct pt_regs *ctx)					\
+{									\
+	ret(ctx);							\
+	return 0;							\
+}
+
 /* ---- the core's own programs: processes to look at again ---- */
 
 /* Small and rare: the core is woken for each, unlike for events. */

@@ -69,8 +69,8 @@ static __always_inline __u64 stack_arg(struct pt_regs *ctx, int n)
 /* libbpf 1.1 names five arguments; the sixth is in r9 (x86-64 only). */
 #define PARM6(ctx) ((ctx)->r9)
 
-SEC("uprobe")
-int lookup_enter(struct pt_regs *ctx)
+/* 0: see its return (UTRACE_ENTRY_RETURN); 1: nothing to see there */
+static __always_inline int entered(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns(), sp = PT_REGS_SP(ctx);
 	__u8 func = (__u8)bpf_get_attach_cookie(ctx);
@@ -82,7 +82,7 @@ int lookup_enter(struct pt_regs *ctx)
 	struct call *slot;
 
 	if (!utrace_traced())
-		return 0;
+		return 1;
 	switch (func) {
 	case DNSLAT_GETHOSTBYNAME_R:
 		/* (name, ret, buf, buflen, result, h_errnop) */
@@ -113,7 +113,7 @@ int lookup_enter(struct pt_regs *ctx)
 	}
 	slot = frame_slot();
 	if (!slot)
-		return 0;
+		return 1;
 	if (frame_nested(slot, sp, now)) {
 		watch_inner(slot, sp, c.herrno_p);
 		return 0;
@@ -317,18 +317,18 @@ static __always_inline void inner_returned(struct call *outer, __u64 sp)
 	outer->have_herrno = 1;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(lookup_return, long ret)
+static __always_inline void returned(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct call *p = frame_current();
 	__u64 sp = PT_REGS_SP(ctx);
+	long ret = PT_REGS_RC(ctx);
 
 	if (!p)
-		return 0;
+		return;
 	if (!frame_returns(&p->f, sp)) {
 		inner_returned(p, sp);
-		return 0;
+		return;
 	}
 	/* only this thread's next call reuses the slot: read in place */
 	if (!p->quiet && now - p->f.ts >= min_ns) {
@@ -338,5 +338,7 @@ int BPF_KRETPROBE(lookup_return, long ret)
 			report(p, now - p->f.ts, ret);
 	}
 	frame_pop(p);
-	return 0;
 }
+
+/* lookup: every libc lookup function's entry and return (the cookie says which) */
+UTRACE_ENTRY_RETURN(lookup, entered, returned)

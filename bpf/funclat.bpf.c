@@ -42,8 +42,8 @@ struct {
 	__type(value, __u64);
 } nested SEC(".maps");
 
-SEC("uprobe")
-int func_enter(struct pt_regs *ctx)
+/* 0: see its return (UTRACE_ENTRY_RETURN); 1: nothing to see there */
+static __always_inline int entered(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns(), sp = PT_REGS_SP(ctx);
 	__u32 cookie = (__u32)bpf_get_attach_cookie(ctx);
@@ -56,10 +56,10 @@ int func_enter(struct pt_regs *ctx)
 	__u64 *n;
 
 	if (!utrace_traced())
-		return 0;
+		return 1;
 	slot = frame_slot();
 	if (!slot)
-		return 0;
+		return 1;
 	in_call = frame_nested(slot, sp, now);
 	/*
 	 * At its RETs, a call left by an exception leaves its frame, whose
@@ -73,14 +73,14 @@ int func_enter(struct pt_regs *ctx)
 		/* timed at its RETs: the slot keeps the caller's address */
 		if ((cookie & FUNCLAT_AT_RETS) &&
 		    bpf_probe_read_user(&c.f.ret, sizeof(c.f.ret), (void *)sp))
-			return 0;
+			return 1;
 		frame_push(slot, &c);
 		return 0;
 	}
 	n = rows ? NULL : bpf_map_lookup_elem(&nested, &c.func);
 	if (n)
 		__sync_fetch_and_add(n, 1);
-	return 0;
+	return 1;	/* a nested call's return changes nothing */
 }
 
 /* The outermost call @p returned now: count it, or send it. */
@@ -108,8 +108,7 @@ static __always_inline void returned(struct call *p, __u64 now)
 	utrace_submit(e);
 }
 
-SEC("uretprobe")
-int func_return(struct pt_regs *ctx)
+static __always_inline void func_returned(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct call *p = frame_current();
@@ -117,6 +116,16 @@ int func_return(struct pt_regs *ctx)
 	/* none in flight, or a nested call's return */
 	if (p && frame_returns(&p->f, PT_REGS_SP(ctx)))
 		returned(p, now);
+}
+
+/* func: a function's entry and return (the cookie says which function) */
+UTRACE_ENTRY_RETURN(func, entered, func_returned)
+
+/* ... or its entry, where it is timed at its RET instructions (func_at_ret) */
+SEC("uprobe")
+int func_rets_enter(struct pt_regs *ctx)
+{
+	entered(ctx);
 	return 0;
 }
 

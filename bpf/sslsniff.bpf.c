@@ -355,8 +355,8 @@ static __always_inline void report(const struct call *c, __u64 now, __u64 bytes)
 
 /* ---- the programs ---- */
 
-SEC("uprobe")
-int tls_enter(struct pt_regs *ctx)
+/* 0: see its return (UTRACE_ENTRY_RETURN); 1: nothing to see there */
+static __always_inline int tls_entered(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns(), sp = PT_REGS_SP(ctx);
 	__u32 func = (__u32)bpf_get_attach_cookie(ctx);
@@ -370,13 +370,13 @@ int tls_enter(struct pt_regs *ctx)
 	struct call *slot;
 
 	if (!utrace_traced())
-		return 0;
+		return 1;
 	if (counts_through_pointer(func))
 		c.count_p = PT_REGS_PARM4(ctx);
 	else if (returns_int(func))
 		c.size = (__u64)(int)c.size;	/* int num: a negative one moves nothing */
 	if (is_nspr(func) && !nspr_layered(c.session))
-		return 0;
+		return 1;
 	/*
 	 * A call inside another traced one is not what the program asked
 	 * for (gnutls_record_send() is gnutls_record_send2(); TLS over TLS
@@ -384,41 +384,42 @@ int tls_enter(struct pt_regs *ctx)
 	 */
 	slot = frame_slot();
 	if (!slot || frame_nested(slot, sp, now))
-		return 0;
+		return 1;
 	if (is_handshake(func))
 		hs_begin(&c);
 	frame_push(slot, &c);
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(tls_return, long ret)
+static __always_inline void tls_returned(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns();
 	struct call *p = frame_current();
+	long ret = PT_REGS_RC(ctx);
 	struct call c;
 	__u64 bytes;
 
 	if (!p || !frame_returns(&p->f, PT_REGS_SP(ctx)))
-		return 0;
+		return;
 	c = *p;
 	frame_pop(p);
 	if (is_handshake(c.func)) {
 		hs_end(&c, now, (int)ret);
-		return 0;
+		return;
 	}
 	bytes = moved(&c, ret);
 	if (bytes)
 		report(&c, now, bytes);
-	return 0;
 }
+
+/* tls: every TLS read, write and handshake call (the cookie says which) */
+UTRACE_ENTRY_RETURN(tls, tls_entered, tls_returned)
 
 /*
  * SSL_get_error(ssl, ret): watched only for a session whose handshake
  * just failed, to tell a retry (SSL_ERROR_WANT_READ...) from a failure.
  */
-SEC("uprobe")
-int ssl_error_enter(struct pt_regs *ctx)
+static __always_inline int ssl_error_entered(struct pt_regs *ctx)
 {
 	__u64 now = bpf_ktime_get_boot_ns(), sp = PT_REGS_SP(ctx);
 	struct call c = {
@@ -431,27 +432,27 @@ int ssl_error_enter(struct pt_regs *ctx)
 	struct call *slot;
 
 	if (!utrace_traced())
-		return 0;
+		return 1;
 	st = bpf_map_lookup_elem(&handshakes, &k);
 	if (!st || !st->awaiting)
-		return 0;
+		return 1;
 	slot = frame_slot();
 	if (!slot || frame_nested(slot, sp, now))
-		return 0;
+		return 1;
 	frame_push(slot, &c);
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(ssl_error_return, long ret)
+static __always_inline void ssl_error_returned(struct pt_regs *ctx)
 {
 	struct call *p = frame_current();
 	struct call c;
 
 	if (!p || p->func != SSLSNIFF_SSL_GET_ERROR || !frame_returns(&p->f, PT_REGS_SP(ctx)))
-		return 0;
+		return;
 	c = *p;
 	frame_pop(p);
-	hs_classify(&c, (int)ret);
-	return 0;
+	hs_classify(&c, (int)PT_REGS_RC(ctx));
 }
+
+UTRACE_ENTRY_RETURN(ssl_error, ssl_error_entered, ssl_error_returned)

@@ -66,9 +66,8 @@ static const char *const libc_names[] = {
 
 static const char *const libc_defines[] = { "getaddrinfo", NULL };
 
-#define LOOKUP(fn, id, opt)						\
-	{ .func = fn, .prog = "lookup_return", .flags = UTRACE_RETURN | (opt) }, \
-	{ .func = fn, .prog = "lookup_enter", .flags = (opt), .cookie = (id) }
+/* its entry and return: the pair "lookup" (bpf/common.bpf.h) */
+#define LOOKUP(fn, id, opt) { .func = fn, .prog = "lookup", .flags = (opt), .cookie = (id) }
 
 /* getaddrinfo is what makes a libc; the others are old calls it may lack. */
 static const struct utrace_probe libc_probes[] = {

@@ -215,15 +215,16 @@ static int probe_one(struct utrace_session *s, struct tfile *f, pid_t pid,
 	const char *bad;
 	int err;
 
-	if (!at_rets) {
-		err = utrace_probe(s, f, pid, "func_return", UTRACE_RETURN, m->offset, id);
-	} else if (m->sym->type == STT_GNU_IFUNC) {
+	/* the pair "func": its entry and its return (bpf/common.bpf.h) */
+	if (!at_rets)
+		return utrace_probe(s, f, pid, "func", 0, m->offset, id);
+	if (m->sym->type == STT_GNU_IFUNC) {
 		err = UTRACE_ERR(UTRACE_L_ELF, ENOTSUP);
 	} else {
 		id |= FUNCLAT_AT_RETS;
 		err = utrace_probe_rets(s, f, pid, "func_at_ret", m->sym, id);
 	}
-	bad = at_rets ? no_rets(m, err) : NULL;
+	bad = no_rets(m, err);
 	if (bad) {
 		snprintf(why, sizeof(why), "%.*s is timed at its RET instructions, in a file an exception or a panic may unwind through, and %s",
 			 (int)(m->len < 256 ? m->len : 256), m->sym->name, bad);
@@ -233,7 +234,7 @@ static int probe_one(struct utrace_session *s, struct tfile *f, pid_t pid,
 		return 1;
 	}
 	if (!err)
-		err = utrace_probe(s, f, pid, "func_enter", 0, m->offset, id);
+		err = utrace_probe(s, f, pid, "func_rets_enter", 0, m->offset, id);
 	return err;
 }
 
@@ -531,6 +532,13 @@ static int make_targets(struct utrace_session *s, struct group *g)
 		}
 		break;
 	}
+	/*
+	 * A library other than libc may be dlopen()ed long after a program
+	 * starts: a -p process's loader stays watched for it, also for the
+	 * programs the process exec()s (libc comes with every program's start).
+	 */
+	if (g->lib.what && !fs->libc)
+		g->lib.flags |= UTRACE_WATCH_LOADER;
 	if ((g->lib.what && utrace_target_add(s, &g->lib) < 0) ||
 	    (g->exe.what && utrace_target_add(s, &g->exe) < 0)) {
 		utrace_error(s, "too many files named: at most %d", UTRACE_MAX_TARGETS / 2 - 1);

@@ -65,7 +65,8 @@ static const struct utrace_target targets[] = {
 		.match = { .kind = UTRACE_LIB, .names = libreadline_names,
 			   .any = readline_funcs },
 		.exe = &bash_any,
-		.flags = UTRACE_PER_PROCESS,
+		/* python's readline module loads it at the first prompt */
+		.flags = UTRACE_PER_PROCESS | UTRACE_WATCH_LOADER,
 		.attach = rl_attach_lib,
 	},
 	{ 0 },
@@ -76,6 +77,7 @@ static const struct utrace_target zle_target = {
 	.what = "zsh line editor",
 	.match = { .kind = UTRACE_LIB, .names = zle_names, .all = zle_syms },
 	.exe = &zsh_exe,
+	.flags = UTRACE_WATCH_LOADER,	/* zsh loads it at its first prompt */
 	.attach = rl_attach_zle,
 };
 

@@ -65,9 +65,8 @@ static const struct {
 /* ---- what is traced ---- */
 
 /* Every function may be missing: a file needs only one (match.any). */
-#define CALL(fn, id)							\
-	{ .func = fn, .prog = "tls_return", .flags = UTRACE_RETURN | UTRACE_OPTIONAL }, \
-	{ .func = fn, .prog = "tls_enter", .flags = UTRACE_OPTIONAL, .cookie = (id) }
+/* its entry and return: the pair "tls" (bpf/common.bpf.h) */
+#define CALL(fn, id) { .func = fn, .prog = "tls", .flags = UTRACE_OPTIONAL, .cookie = (id) }
 
 #define OPENSSL_DATA							\
 	CALL("SSL_read", SSLSNIFF_SSL_READ),				\
@@ -82,9 +81,7 @@ static const struct {
 /* SSL_get_error() tells a handshake that must be retried from one that failed. */
 #define OPENSSL_HANDSHAKE						\
 	CALL("SSL_do_handshake", SSLSNIFF_SSL_DO_HANDSHAKE),		\
-	{ .func = "SSL_get_error", .prog = "ssl_error_return",		\
-	  .flags = UTRACE_RETURN | UTRACE_OPTIONAL },			\
-	{ .func = "SSL_get_error", .prog = "ssl_error_enter", .flags = UTRACE_OPTIONAL }
+	{ .func = "SSL_get_error", .prog = "ssl_error", .flags = UTRACE_OPTIONAL }
 
 /*
  * gnutls_record_send() is gnutls_record_send2() in GnuTLS 3.6+ (the outer

@@ -24,6 +24,7 @@ struct plink {
 	struct tfile *file;
 	const struct bpf_program *prog;
 	bool ret;
+	bool session;		/* entry and return: a session uprobe */
 	pid_t pid;		/* -1: every process */
 	uint64_t *offsets;
 	size_t n;
@@ -36,6 +37,7 @@ struct probe_req {
 	struct tfile *file;
 	const struct bpf_program *prog;
 	bool ret;
+	bool session;		/* entry and return (pairs.c) */
 	bool at_ret;		/* a plain probe on a RET (UTRACE_AT_RETS) */
 	pid_t pid;
 	uint64_t offset, cookie;
@@ -73,6 +75,7 @@ struct utrace_core {
 	size_t nreqs, capreqs;
 	size_t nprobes;			/* offsets attached, all links */
 	bool multi;			/* attach with uprobe_multi links */
+	bool session;			/* ... and pairs with session ones */
 	struct uprobe_warm warm;	/* the first registration's wait, early */
 	uint64_t xol;			/* the uprobe trampoline told to BPF */
 	struct tp_link *tps;		/* tracepoint links, owned here too */
@@ -133,6 +136,16 @@ void output_open(struct utrace_session *s);
 void output_close(struct utrace_session *s);
 /* Rows that a stalled reader never took. */
 uint64_t output_unwritten(const struct utrace_session *s);
+
+/* pairs.c: entry and return pairs (UTRACE_ENTRY_RETURN in common.bpf.h) */
+bool pairs_use_session(void);		/* the kernel takes session uprobes */
+bool pair_is_session(const struct bpf_program *p);
+/* Before load: only the form of each pair that is attached is loaded. */
+void pairs_prepare_object(struct utrace_session *s, struct bpf_object *obj);
+/* Without session uprobes: pair @prog's probe as a return and an entry. */
+int pair_split(struct utrace_session *s, struct tfile *f, pid_t pid,
+	       const char *prog, unsigned int flags, uint64_t offset,
+	       uint64_t cookie);
 
 /* probes.c */
 void probes_prepare(struct utrace_session *s);

@@ -163,6 +163,7 @@ static const char *name_globs(struct funcspec *sp)
 	}
 	for (const char *const *g = libc_globs; libc && *g; g++)
 		add(sp, sp->libs, &nlibs, FUNCSPEC_MAX_GLOBS, *g, "");
+	sp->libc = libc;
 	/* "bash", "python3.11": also a program's name ("libfoo" never is) */
 	if (!starts_with(name, "lib") && !so)
 		add(sp, sp->exes, &nexes, 1, name, "");

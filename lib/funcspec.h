@@ -48,6 +48,8 @@ struct funcspec {
 	 */
 	const char *libs[FUNCSPEC_MAX_GLOBS + 1];
 	const char *exes[2];
+	/* FUNCSPEC_NAME: FILE is libc (or a library glibc merged into it) */
+	bool libc;
 	char buf[FUNCSPEC_MAX_GLOBS + 1][NAME_MAX + 1];
 	int nbuf;			/* slots of @buf in use */
 };

@@ -35,8 +35,10 @@ void probes_prepare_object(struct utrace_session *s, struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	if (!s->core->multi)
+	if (!s->core->multi) {
+		pairs_prepare_object(s, obj);
 		return;
+	}
 	bpf_object__for_each_program(p, obj) {
 		const char *sec = bpf_program__section_name(p);
 
@@ -46,11 +48,13 @@ void probes_prepare_object(struct utrace_session *s, struct bpf_object *obj)
 		bpf_program__set_expected_attach_type(p,
 			(enum bpf_attach_type)UTRACE_BPF_TRACE_UPROBE_MULTI);
 	}
+	pairs_prepare_object(s, obj);
 }
 
 void probes_prepare(struct utrace_session *s)
 {
 	s->core->multi = uprobe_multi_supported() && !getenv("UTRACE_NO_UPROBE_MULTI");
+	s->core->session = s->core->multi && pairs_use_session();
 	probes_prepare_object(s, s->obj);
 	lazy_prepare(s);
 }
@@ -58,7 +62,7 @@ void probes_prepare(struct utrace_session *s)
 static bool same_set(const struct probe_req *r, const struct plink *l)
 {
 	return l->file == r->file && l->prog == r->prog && l->ret == r->ret &&
-	       l->pid == r->pid;
+	       l->session == r->session && l->pid == r->pid;
 }
 
 /* Already attached, or already asked for? */
@@ -77,7 +81,8 @@ static bool known(const struct utrace_core *c, const struct probe_req *r)
 		const struct probe_req *q = &c->reqs[i];
 
 		if (q->file == r->file && q->prog == r->prog && q->ret == r->ret &&
-		    q->pid == r->pid && q->offset == r->offset)
+		    q->session == r->session && q->pid == r->pid &&
+		    q->offset == r->offset)
 			return true;
 	}
 	return false;
@@ -120,10 +125,15 @@ static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 	r.prog = bpf_object__find_program_by_name(s->obj, prog);
 	if (!r.prog)
 		return -ENOENT;		/* a tool bug: the name is the tool's */
+	if (pair_is_session(r.prog)) {
+		if (!c->session)
+			return pair_split(s, f, pid, prog, flags, offset, cookie);
+		r.session = true;
+	}
 	if (f->fd < 0)
 		return f->err ? f->err : UTRACE_ERR(UTRACE_L_FILE, EBADF);
 	/* whoever asks: the one probe that crashes the program it traces */
-	if (r.ret && f->is_go)
+	if ((r.ret || r.session) && f->is_go)
 		return UTRACE_ERR(UTRACE_L_UNSAFE, EXDEV);
 	if (!insn_ok(s, f, offset))
 		return UTRACE_ERR(UTRACE_L_KERNEL, KERNEL_ENOTSUPP);
@@ -320,6 +330,7 @@ static int attach_link(struct utrace_session *s, size_t from, size_t to)
 	l->file = r->file;
 	l->prog = r->prog;
 	l->ret = r->ret;
+	l->session = r->session;
 	l->pid = r->pid;
 	l->n = to - from;
 	l->offsets = malloc(l->n * sizeof(*l->offsets));
@@ -335,7 +346,9 @@ static int attach_link(struct utrace_session *s, size_t from, size_t to)
 	}
 	if (c->multi) {
 		l->fd = uprobe_multi_link(bpf_program__fd(l->prog), l->file->fdpath,
-					  l->offsets, cookies, l->n, l->pid, l->ret);
+					  l->offsets, cookies, l->n, l->pid,
+					  l->session ? UPROBE_SESSION :
+					  l->ret ? UPROBE_RETURN : UPROBE_ENTRY);
 		if (l->fd < 0)
 			err = UTRACE_ERR(UTRACE_L_KERNEL, -l->fd == EACCES ? EPERM : -l->fd);
 	} else {
@@ -349,7 +362,8 @@ static int attach_link(struct utrace_session *s, size_t from, size_t to)
 	c->nlinks++;
 	c->nprobes += l->n;
 	utrace_verbose(s, "attached %s%s at %zu offset%s of %s%s", bpf_program__name(l->prog),
-		       l->ret ? " (return)" : "", l->n, l->n == 1 ? "" : "s",
+		       l->session ? " (entry and return)" : l->ret ? " (return)" : "",
+		       l->n, l->n == 1 ? "" : "s",
 		       l->file->name, l->pid > 0 ? " for one process" : "");
 	return 0;
 }
@@ -399,12 +413,14 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to, size_t *
  * Sets in order: return probes first, and the probes on RET instructions
  * that stand in for them, so that every call whose entry is recorded is
  * also seen to return (an entry without its return is a stale record that
- * the next call at the same place would be taken for).
+ * the next call at the same place would be taken for). A session link has
+ * both at once.
  */
 static int cmp_req(const void *a, const void *b)
 {
 	const struct probe_req *x = a, *y = b;
-	bool xr = x->ret || x->at_ret, yr = y->ret || y->at_ret;
+	bool xr = x->ret || x->at_ret || x->session;
+	bool yr = y->ret || y->at_ret || y->session;
 
 	if (xr != yr)
 		return xr ? -1 : 1;

@@ -310,6 +310,9 @@ struct look {
 	bool new_loader;	/* a dynamic loader first probed in this look */
 	int matched;		/* tool targets probed */
 	int watched;		/* the core's own (the dynamic loader) probed */
+	/* -p: the core's own target (the loader), if look_loader() wants it */
+	struct tfile *loader;
+	int loader_ti;
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
 	int err;		/* the first error, with the file it concerns */
@@ -475,10 +478,45 @@ static void look_libs(struct utrace_session *s, struct look *lk,
 				note(lk, err, pm->path);
 			continue;
 		}
-		for (int ti = 0; ti < s->core->ntargets; ti++)
-			if (which & (1ULL << ti))
-				consider(s, lk, ti, f);
+		for (int ti = 0; ti < s->core->ntargets; ti++) {
+			if (!(which & (1ULL << ti)))
+				continue;
+			if (lk->named && s->core->internal[ti]) {
+				touch(lk, f);
+				lk->loader = f;
+				lk->loader_ti = ti;
+				continue;
+			}
+			consider(s, lk, ti, f);
+		}
 	}
+}
+
+/* Does a tool target want the loader of every -p process watched? */
+static bool loader_wanted(const struct utrace_session *s)
+{
+	const struct utrace_core *c = s->core;
+
+	for (int ti = 0; ti < c->ntargets; ti++)
+		if (!c->internal[ti] &&
+		    (c->targets[ti]->flags & (UTRACE_DLOPEN | UTRACE_WATCH_LOADER)))
+			return true;
+	return false;
+}
+
+/*
+ * A -p process's dynamic loader: probed (its reports bring the libraries
+ * it maps) when this look found nothing of the tool's in the process (it
+ * is starting, or just exec()ed: its libraries are still to come), or
+ * when a target asks (UTRACE_WATCH_LOADER). Otherwise, not: the probes
+ * already placed cover the same files in a program it exec()s next (a
+ * uprobe is on the file, for the process), and each uprobe link costs
+ * the tracer's exit a grace period of the kernel's (probes.c).
+ */
+static void look_loader(struct utrace_session *s, struct look *lk)
+{
+	if (lk->loader && (!lk->matched || loader_wanted(s)))
+		consider(s, lk, lk->loader_ti, lk->loader);
 }
 
 /*
@@ -599,6 +637,7 @@ static int look(struct utrace_session *s, struct look *lk)
 	err = procfs_read_maps(tid, &m);
 	if (!err) {
 		look_libs(s, lk, &m, !exe || exe->fd < 0 ? NULL : exe);
+		look_loader(s, lk);
 		procfs_maps_free(&m);
 	}
 	release_unwanted(lk);

@@ -33,7 +33,7 @@ static long sys_bpf(int cmd, void *attr, unsigned int size)
 
 int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
 		      const uint64_t *cookies, size_t n, pid_t pid,
-		      bool retprobe)
+		      enum uprobe_kind kind)
 {
 	struct link_create_uprobe_multi a;
 	long fd;
@@ -42,12 +42,13 @@ int uprobe_multi_link(int prog_fd, const char *path, const uint64_t *offsets,
 		return -EINVAL;
 	memset(&a, 0, sizeof(a));
 	a.prog_fd = (uint32_t)prog_fd;
-	a.attach_type = UTRACE_BPF_TRACE_UPROBE_MULTI;
+	a.attach_type = kind == UPROBE_SESSION ? UTRACE_BPF_TRACE_UPROBE_SESSION
+					       : UTRACE_BPF_TRACE_UPROBE_MULTI;
 	a.path = (uint64_t)(uintptr_t)path;
 	a.offsets = (uint64_t)(uintptr_t)offsets;
 	a.cookies = (uint64_t)(uintptr_t)cookies;
 	a.cnt = (uint32_t)n;
-	a.multi_flags = retprobe ? UPROBE_MULTI_RETURN : 0;
+	a.multi_flags = kind == UPROBE_RETURN ? UPROBE_MULTI_RETURN : 0;
 	a.pid = pid > 0 ? (uint32_t)pid : 0;
 	fd = sys_bpf(BPF_LINK_CREATE, &a, sizeof(a));
 	return fd < 0 ? -errno : (int)fd;
@@ -59,14 +60,15 @@ static const struct bpf_insn trivial[] = {
 	{ .code = BPF_JMP | BPF_EXIT },
 };
 
-int uprobe_multi_empty_prog(void)
+int uprobe_multi_empty_prog(bool session)
 {
 	union bpf_attr a;
 	long fd;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_type = BPF_PROG_TYPE_KPROBE;
-	a.expected_attach_type = UTRACE_BPF_TRACE_UPROBE_MULTI;
+	a.expected_attach_type = session ? UTRACE_BPF_TRACE_UPROBE_SESSION
+					 : UTRACE_BPF_TRACE_UPROBE_MULTI;
 	a.insns = (uint64_t)(uintptr_t)trivial;
 	a.insn_cnt = 2;
 	a.license = (uint64_t)(uintptr_t)"GPL";
@@ -74,15 +76,18 @@ int uprobe_multi_empty_prog(void)
 	return fd < 0 ? -errno : (int)fd;
 }
 
-static bool probe(void)
+static bool probe(enum uprobe_kind kind)
 {
 	uint64_t zero = 0;
-	int prog = uprobe_multi_empty_prog(), link, err;
+	int prog = uprobe_multi_empty_prog(kind == UPROBE_SESSION), link, err;
 
 	if (prog < 0)
 		return false;
-	/* A link on the directory "/" fails with EBADF only where uprobe_multi exists. */
-	link = uprobe_multi_link(prog, "/", &zero, NULL, 1, -1, false);
+	/*
+	 * A link on the directory "/" fails with EBADF only where the kernel
+	 * knows the link type (older ones say EINVAL): nothing is probed.
+	 */
+	link = uprobe_multi_link(prog, "/", &zero, NULL, 1, -1, kind);
 	err = link;
 	if (link >= 0)
 		close(link);
@@ -95,6 +100,15 @@ bool uprobe_multi_supported(void)
 	static int supported = -1;
 
 	if (supported < 0)
-		supported = probe();
+		supported = probe(UPROBE_ENTRY);
+	return supported;
+}
+
+bool uprobe_session_supported(void)
+{
+	static int supported = -1;
+
+	if (supported < 0)
+		supported = uprobe_multi_supported() && probe(UPROBE_SESSION);
 	return supported;
 }

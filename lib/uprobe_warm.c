@@ -34,7 +34,7 @@ static void warm_probe(int prog)
 			continue;
 		if (!p->x || !p->inode || p->deleted || p->path[0] != '/')
 			break;
-		link = uprobe_multi_link(prog, p->path, &off, NULL, 1, getpid(), false);
+		link = uprobe_multi_link(prog, p->path, &off, NULL, 1, getpid(), UPROBE_ENTRY);
 		if (link >= 0)
 			close(link);
 		break;
@@ -44,7 +44,7 @@ static void warm_probe(int prog)
 
 static void *warm(void *arg)
 {
-	int prog = uprobe_multi_empty_prog();
+	int prog = uprobe_multi_empty_prog(false);
 
 	(void)arg;
 	if (prog < 0)

@@ -87,7 +87,13 @@ struct utrace_match {
 struct utrace_probe {
 	const char *func;	/* the symbol */
 	const char *alt;	/* used where @func is missing; may be NULL */
-	const char *prog;	/* the BPF program */
+	/*
+	 * The BPF program, or an entry and return pair's name
+	 * (UTRACE_ENTRY_RETURN in bpf/common.bpf.h, without UTRACE_RETURN):
+	 * the core attaches it as one session uprobe where the kernel has
+	 * them (6.13+), else as NAME_return and NAME_enter (lib/pairs.c).
+	 */
+	const char *prog;
 	unsigned int flags;
 	uint64_t cookie;	/* bpf_get_attach_cookie() in the program */
 	/*
@@ -108,6 +114,17 @@ struct utrace_probe {
  * it loads them. (Every process's loader is watched anyway.)
  */
 #define UTRACE_DLOPEN	0x2
+/*
+ * The dynamic loader of a -p process is watched only while nothing of the
+ * tool's is found in it (it is starting, or exec()ed a program whose
+ * libraries are still to come), since each probe link costs the tracer's
+ * exit a grace period of the kernel's. A target whose files a program may
+ * dlopen() long after it starts (python's readline module loads
+ * libreadline at its first prompt; zsh its line editor) keeps it watched
+ * in every -p process, for a program the process exec()s later. Implied
+ * by UTRACE_DLOPEN.
+ */
+#define UTRACE_WATCH_LOADER 0x4
 
 struct utrace_target {
 	const char *what;		/* "libc", "bash": for messages */
@@ -346,7 +363,8 @@ int utrace_trace_path(struct utrace_session *s, const struct utrace_target *t,
  * (-1: every process that maps it), with @cookie. The core puts every
  * offset of one (file, program, direction, pid) into one link. @flags:
  * UTRACE_RETURN for a return probe; UTRACE_AT_RETS for a plain probe on
- * a RET (attached with the return probes, before any entry's).
+ * a RET (attached with the return probes, before any entry's). @prog may
+ * name an entry and return pair (see struct utrace_probe).
  */
 int utrace_probe(struct utrace_session *s, struct tfile *f, pid_t pid,
 		 const char *prog, unsigned int flags, uint64_t offset,

@@ -119,6 +119,9 @@ def our_prog_names():
             text = f.read()
         names.update(re.findall(r"BPF_K(?:RET)?PROBE\(\s*(\w+)", text))
         names.update(re.findall(r"SEC\(\"[^\"]+\"\)\s*int\s+(\w+)", text))
+        # an entry and return pair: its session program and its two others
+        for pair in re.findall(r"^UTRACE_ENTRY_RETURN\(\s*(\w+)", text, re.M):
+            names.update((pair, pair + "_enter", pair + "_return"))
     # the kernel keeps the first 15 bytes of a program name
     return {n[:15] for n in names}
 

@@ -499,6 +499,57 @@ def case_hostile_names():
     print("ok: hostile file names are escaped on stderr")
 
 
+# ---- links ------------------------------------------------------------------
+
+
+def uprobe_links_and_progs(pid):
+    """The uprobe_multi links process @pid holds, and its programs' names."""
+    import hardening_util as hu
+    ids = hu.fd_bpf_ids(pid)
+    links = [l for l in hu.bpftool("link", "show")
+             if ("link", l.get("id")) in ids and l.get("type") in (12, "uprobe_multi")]
+    progs = {p.get("name", "") for p in hu.bpftool("prog", "show") if ("prog", p.get("id")) in ids}
+    return links, progs
+
+
+def case_pairs():
+    """-p of a process that has its libc: one uprobe link for the lookups'
+    entries and returns where the kernel has session uprobes (6.13+), two
+    (a uprobe, a uretprobe) where it has not or UTRACE_NO_UPROBE_SESSION is
+    set; none for the dynamic loader; only the programs of the form
+    attached are loaded; each form sees every call."""
+    import utrace_test
+    for split in (False, True):
+        os.environ.pop("UTRACE_NO_UPROBE_SESSION", None)
+        if split:
+            os.environ["UTRACE_NO_UPROBE_SESSION"] = "1"
+        session = utrace_test.session_uprobes()
+        p = looker(4)
+        t = tracer(["dnslat", "-j", "-v", "-p", str(p.pid)], "pairs-%d" % split)
+        links, progs = uprobe_links_and_progs(t.proc.pid)
+        want = {"lookup"} if session else {"lookup_enter", "lookup_return"}
+        other = {"lookup_enter", "lookup_return"} if session else {"lookup"}
+        form = "session" if session else "uprobe and uretprobe"
+        check(len(links) == (1 if session else 2),
+              "%s: %d uprobe links, not %d: %r" % (form, len(links), 1 if session else 2, links))
+        check(want <= progs and not progs & other,
+              "%s: programs %r (want %r, not %r)" % (form, sorted(progs), sorted(want), sorted(other)))
+        check("attached utrace_dlopen" not in t.stderr_text(),
+              "-p of a process with its libc probes its loader: %r" % t.stderr_text()[-600:])
+        p.go()
+        check(p.stdout.readline().strip() == b"done", "the looker did not finish")
+        time.sleep(0.3)
+        rc, out = t.stop()
+        rows = rows_of(json_lines(out), p.pid)
+        check(rc == 0 and len(rows) == 4 and
+              all(r["host"] == "localhost" and r["function"] == "getaddrinfo" and
+                  r["result"] == "ok" and 0 < r["latency_ms"] < 1000 for r in rows),
+              "%s: exit %d, rows %r" % (form, rc, rows))
+        p.kill()
+        print("ok: %s: %d link(s), programs %s, 4 of 4 lookups" % (form, len(links), " ".join(sorted(want))))
+    os.environ.pop("UTRACE_NO_UPROBE_SESSION", None)
+
+
 CASES = {
     "nohup": case_nohup,
     "stall": case_stall,
@@ -515,6 +566,7 @@ CASES = {
     "pidns-inside": case_pidns_inside,
     "no-kernel-btf": case_no_kernel_btf,
     "hostile-names": case_hostile_names,
+    "pairs": case_pairs,
 }
 
 

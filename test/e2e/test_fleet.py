@@ -168,7 +168,7 @@ def wait_stderr(tracer, pattern, timeout=20):
     fail("no %r from utrace within %ds: %s" % (pattern, timeout, tracer.stderr_text()[-2000:]))
 
 
-LIBC_PROBED = r"attached lookup_enter at \d+ offsets of \S*libc\.so\.6"
+LIBC_PROBED = r"attached lookup(?:_enter| \(entry and return\)) at \d+ offsets of \S*libc\.so\.6"
 
 
 # ---- the runtimes' containers ------------------------------------------------

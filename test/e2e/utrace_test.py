@@ -7,6 +7,7 @@ UTRACE_REQUIRE_BPF=1 (set by .ci/run), where a skip is a failure.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -50,6 +51,19 @@ def require_bpf():
         fail("BPF required (UTRACE_REQUIRE_BPF=1) but unavailable: " + why)
     print("SKIP: " + why)
     sys.exit(SKIP)
+
+
+def session_uprobes():
+    """Does utrace attach entry and return pairs as session uprobes here
+    (Linux 6.13+, unless UTRACE_NO_UPROBE_SESSION is set)? By the kernel's
+    release, not by asking utrace, so a test can tell it is wrong."""
+    if os.environ.get("UTRACE_NO_UPROBE_SESSION"):
+        return False
+    m = re.match(r"(\d+)\.(\d+)", os.uname().release)
+    return bool(m) and (int(m.group(1)), int(m.group(2))) >= (6, 13)
+
+
+PAIR_ATTACHED = r"attached %s(?:_enter| \(entry and return\)) at \d+ offsets? of "
 
 
 def fail(msg):

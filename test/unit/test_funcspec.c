@@ -75,6 +75,7 @@ static void parse(void)
 {
 	ok("c:malloc", FUNCSPEC_NAME, "c", "malloc",
 	   "libc.so libc.so.* libc-[0-9]*.so libc.so.6 ld-musl-*.so.1 libc.musl-*.so.1", "c");
+	CHECK(sp.libc, "c:malloc: not libc");
 	ok("libc:malloc", FUNCSPEC_NAME, "libc", "malloc",
 	   "libc.so libc.so.* libc-[0-9]*.so libc.so.6 ld-musl-*.so.1 libc.musl-*.so.1", "");
 	/* an exact soname is that library: glibc's, not musl's */
@@ -82,12 +83,14 @@ static void parse(void)
 	   "libc.so.6 libc.so.6.*", "");
 	ok("ssl:SSL_read", FUNCSPEC_NAME, "ssl", "SSL_read",
 	   "libssl.so libssl.so.* libssl-[0-9]*.so", "ssl");
+	CHECK(!sp.libc, "ssl:SSL_read: libc");
 	ok("libssl.so:SSL_*", FUNCSPEC_NAME, "libssl.so", "SSL_*", "libssl.so libssl.so.*", "");
 	ok("libcrypto.so.3:EVP_*", FUNCSPEC_NAME, "libcrypto.so.3", "EVP_*",
 	   "libcrypto.so.3 libcrypto.so.3.*", "");
 	/* merged into libc by glibc 2.34: the stub and libc both */
 	ok("pthread:pthread_mutex_*", FUNCSPEC_NAME, "pthread", "pthread_mutex_*",
 	   "libpthread.so libpthread.so.* libpthread-[0-9]*.so " GLIBC, "pthread");
+	CHECK(sp.libc, "pthread:pthread_mutex_*: not libc");
 	ok("libdl.so:dlopen", FUNCSPEC_NAME, "libdl.so", "dlopen",
 	   "libdl.so libdl.so.* " GLIBC, "");
 	ok("libpthread.so.0:f", FUNCSPEC_NAME, "libpthread.so.0", "f",

@@ -34,7 +34,7 @@ from hardening_util import check_no_leftovers, check_not_crashed, expect_error
 
 TOOL = "funclat"
 ARGS = ["-m", "0", "c:getpid"]
-hu.KNOWN_PROGS.update({"func_enter", "func_return"})
+hu.KNOWN_PROGS.update({"func", "func_enter", "func_return", "func_rets_enter"})
 
 BUILD = os.path.join(os.environ.get("UTRACE_BUILD", ""), "test", "e2e", "funclat")
 PROG = os.environ.get("FUNCLAT_PROG") or os.path.join(BUILD, "funclat_prog")

@@ -30,6 +30,7 @@ import time
 sys.dont_write_bytecode = True
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 from utrace_test import UTRACE, Tracer, check, fail, json_lines, require_bpf  # noqa: E402
+from utrace_test import session_uprobes  # noqa: E402
 
 BUILD = os.environ.get("UTRACE_BUILD") or os.path.join(os.path.dirname(__file__), "..", "..",
                                                        "..", "build")
@@ -239,13 +240,13 @@ def case_units():
     c = counts(hm["fl_short"], "ms")
     check(sum(c) == 4 and sum(c[0:SLACK + 2]) == 4, "fl_short --milliseconds %r" % c)
     in_bucket(hm["fl_long"], 4, 2, "fl_long --milliseconds", "ms")
-    # two SPECs of one file: one link per direction holds both
+    # two SPECs of one file: one link (a session uprobe) or one per direction holds both
     p = Prog(["short", 1])
     tr = tracer(["-v", "-p", p.pid, spec("fl_short"), spec("fl_long")], "links")
     p.run()
     stop_out = tr.stop(signal.SIGINT)
-    links = [x for x in tr.stderr_text().splitlines() if "attached func_" in x and LIB in x]
-    check(len(links) == 2 and all("at 2 offsets" in x for x in links),
+    links = [x for x in tr.stderr_text().splitlines() if func_link(x) and LIB in x]
+    check(len(links) == pair_links() and all("at 2 offsets" in x for x in links),
           "two SPECs of one file: links %r" % links)
     check(stop_out[0] == 0, "-v run: exit %d" % stop_out[0])
 
@@ -431,8 +432,19 @@ def case_many():
         len(h), len(set(want) - set(h))))
     check(all(f["count"] == 1 and f["nested"] == 0 for f in h.values()),
           "not once each: %r" % [f for f in h.values() if f["count"] != 1][:3])
-    links = [x for x in tr.stderr_text().splitlines() if "attached func_" in x]
-    check(len(links) == 2 and all("at 1000 offsets" in x for x in links), "links %r" % links)
+    links = [x for x in tr.stderr_text().splitlines() if func_link(x)]
+    check(len(links) == pair_links() and all("at 1000 offsets" in x for x in links),
+          "links %r" % links)
+
+
+def func_link(line):
+    """A -v line of a link of the "func" pair (an entry, a return, both)."""
+    return re.search(r"attached func(?:_enter|_return| \(entry and return\)) at ", line)
+
+
+def pair_links():
+    """How many links an entry and return pair takes here."""
+    return 1 if session_uprobes() else 2
 
 
 def stop_verbose(tr):

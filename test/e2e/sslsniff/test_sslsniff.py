@@ -28,7 +28,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 import sslsniff_lab as L  # noqa: E402
 from sslsniff_lab import Lab, calls, data, need, of, read_line, stop, stop_json  # noqa: E402
-from utrace_test import UTRACE, check, fail, json_lines, run_case  # noqa: E402
+from utrace_test import PAIR_ATTACHED, UTRACE, check, fail, json_lines, run_case  # noqa: E402
 
 PIPE = subprocess.PIPE
 HEADER = (b"TIME     PID     COMM             FUNC             EVENT     LEN     "
@@ -630,7 +630,7 @@ def embedded_run(lab, exe, started_before):
         # its exec was reported; the look that probes it runs right after:
         # the first calls of a new executable may come before it ends
         deadline = time.time() + 10
-        while not re.search(r"attached tls_enter at \d+ offsets of %s" % re.escape(exe),
+        while not re.search((PAIR_ATTACHED % "tls") + "%s" % re.escape(exe),
                             tr.stderr_text()):
             check(time.time() < deadline, "the new embed_client was not probed: %r" %
                   tr.stderr_text()[-500:])
@@ -648,7 +648,7 @@ def embedded_run(lab, exe, started_before):
     check([(r["function"], d) for r, d in calls(of(rows, cli.pid, "write"))] ==
           [("SSL_write", request("/embedded"))], "embed_client's writes: %r" % of(rows, cli.pid))
     check(L.stream(rows, cli.pid, "read") == out, "embed_client's reads")
-    check(re.search(r"attached tls_enter at \d+ offsets of %s" % re.escape(exe),
+    check(re.search((PAIR_ATTACHED % "tls") + "%s" % re.escape(exe),
                     tr.stderr_text()), "-v does not name the executable: %r" %
           tr.stderr_text()[-500:])
 

@@ -132,9 +132,26 @@ class Tracer:
         try:
             self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
+            where = self.where()
             self.kill()
-            fail("utrace did not exit within %ds of signal %d" % (timeout, sig))
+            fail("utrace did not exit within %ds of signal %d; its threads: %s; stderr: %r" %
+                 (timeout, sig, where, self.stderr_text()[-300:]))
         return self.proc.returncode, self.output()
+
+    def where(self):
+        """What each thread of the tracer is doing: its syscall and kernel stack."""
+        out = []
+        task_dir = "/proc/%d/task" % self.proc.pid
+        for tid in sorted(os.listdir(task_dir)) if os.path.isdir(task_dir) else []:
+            parts = []
+            for name in ("syscall", "stack"):
+                try:
+                    with open(os.path.join(task_dir, tid, name)) as f:
+                        parts.append(" | ".join(f.read().split("\n")[:8]))
+                except OSError as e:
+                    parts.append(str(e))
+            out.append("%s: %s" % (tid, " ; ".join(parts)))
+        return "\n".join(out)
 
     def wait(self, timeout=30):
         try:

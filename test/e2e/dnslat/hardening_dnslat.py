@@ -791,13 +791,15 @@ def dnslat_soak():
                 line += c
             samples.append(hu.rss_kb(tpid))
         took = time.time() - t0
+        # now: once the loop is gone, the tracer may end by itself (its -p
+        # process is), which it does within a second
+        rss1 = hu.rss_kb(tpid)
         wait_exit(p, "dnsload loop")
         m = re.match(rb"^calls (\d+) ok (\d+)\n$", line)
         check(m, "dnsload loop printed %r" % line)
         calls, ok = int(m.group(1)), int(m.group(2))
         check(ok == calls, "only %d of %d lookups of localhost succeeded" % (ok, calls))
         time.sleep(0.5)             # the last events drained
-        rss1 = hu.rss_kb(tpid)
         tr.proc.send_signal(signal.SIGINT)
         rc = wait_exit(tr.proc, "utrace dnslat (soak) after SIGINT", 20)
         os.replace(tr.out_path, outpath)

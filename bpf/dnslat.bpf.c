@@ -116,7 +116,7 @@ static __always_inline int entered(struct pt_regs *ctx)
 		return 1;
 	if (frame_nested(slot, sp, now)) {
 		watch_inner(slot, sp, c.herrno_p);
-		return 0;
+		return c.herrno_p ? 0 : 1;	/* its return: for its h_errno only */
 	}
 	/*
 	 * Go built with cgo resolves through libc (netdns=cgo, or an

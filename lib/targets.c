@@ -300,6 +300,7 @@ int utrace_trace_path(struct utrace_session *s, const struct utrace_target *t,
 /* ---- looking at a process ---- */
 
 #define LOOK_TOUCHED 128
+#define LOOK_LOADERS 4
 
 struct look {
 	pid_t pid;
@@ -310,9 +311,11 @@ struct look {
 	bool new_loader;	/* a dynamic loader first probed in this look */
 	int matched;		/* tool targets probed */
 	int watched;		/* the core's own (the dynamic loader) probed */
-	/* -p: the core's own target (the loader), if look_loader() wants it */
-	struct tfile *loader;
-	int loader_ti;
+	int libs;		/* tool targets probed on libraries */
+	/* -p: the core's own targets (the loader), if look_loader() wants them */
+	struct tfile *loaders[LOOK_LOADERS];
+	int loader_ti[LOOK_LOADERS];
+	int nloaders;
 	struct tfile *touched[LOOK_TOUCHED];	/* files judged in this look */
 	int ntouched;
 	int err;		/* the first error, with the file it concerns */
@@ -479,15 +482,20 @@ static void look_libs(struct utrace_session *s, struct look *lk,
 			continue;
 		}
 		for (int ti = 0; ti < s->core->ntargets; ti++) {
+			int matched = lk->matched;
+
 			if (!(which & (1ULL << ti)))
 				continue;
 			if (lk->named && s->core->internal[ti]) {
 				touch(lk, f);
-				lk->loader = f;
-				lk->loader_ti = ti;
+				if (lk->nloaders < LOOK_LOADERS) {
+					lk->loaders[lk->nloaders] = f;
+					lk->loader_ti[lk->nloaders++] = ti;
+				}
 				continue;
 			}
 			consider(s, lk, ti, f);
+			lk->libs += lk->matched > matched;
 		}
 	}
 }
@@ -506,17 +514,20 @@ static bool loader_wanted(const struct utrace_session *s)
 
 /*
  * A -p process's dynamic loader: probed (its reports bring the libraries
- * it maps) when this look found nothing of the tool's in the process (it
- * is starting, or just exec()ed: its libraries are still to come), or
- * when a target asks (UTRACE_WATCH_LOADER). Otherwise, not: the probes
- * already placed cover the same files in a program it exec()s next (a
- * uprobe is on the file, for the process), and each uprobe link costs
- * the tracer's exit a grace period of the kernel's (probes.c).
+ * it maps) when this look found no library of the tool's in the process
+ * (it is starting, or just exec()ed: its libraries are still to come,
+ * whatever its executable is), or when a target asks
+ * (UTRACE_WATCH_LOADER). Otherwise, not: the probes already placed cover
+ * the same files in a program it exec()s next (a uprobe is on the file,
+ * for the process), and each uprobe link costs the tracer's exit a grace
+ * period of the kernel's (probes.c).
  */
 static void look_loader(struct utrace_session *s, struct look *lk)
 {
-	if (lk->loader && (!lk->matched || loader_wanted(s)))
-		consider(s, lk, lk->loader_ti, lk->loader);
+	if (lk->libs && !loader_wanted(s))
+		return;
+	for (int i = 0; i < lk->nloaders; i++)
+		consider(s, lk, lk->loader_ti[i], lk->loaders[i]);
 }
 
 /*

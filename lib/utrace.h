@@ -111,12 +111,13 @@ struct utrace_probe {
  * Its files may come later, with dlopen() (python imports _ssl when a
  * script first wants TLS): -p PID of a process that maps none of them yet
  * is no error when its dynamic loader can be watched; they are traced when
- * it loads them. (Every process's loader is watched anyway.)
+ * it loads them. (Every process's loader is watched system-wide; with -p,
+ * see UTRACE_WATCH_LOADER.)
  */
 #define UTRACE_DLOPEN	0x2
 /*
- * The dynamic loader of a -p process is watched only while nothing of the
- * tool's is found in it (it is starting, or exec()ed a program whose
+ * The dynamic loader of a -p process is watched only while no library of
+ * the tool's is found in it (it is starting, or exec()ed a program whose
  * libraries are still to come), since each probe link costs the tracer's
  * exit a grace period of the kernel's. A target whose files a program may
  * dlopen() long after it starts (python's readline module loads
@@ -266,7 +267,8 @@ struct utrace_tool {
 	 * They come from a second object of the same ELF sharing every map:
 	 * of what configure() set on them only autoload (off: never loaded)
 	 * is kept, and they are to be used through utrace_probe*() only, not
-	 * through s->obj. Optional.
+	 * through s->obj. An entry and return pair (UTRACE_ENTRY_RETURN) cannot
+	 * be one. Optional.
 	 */
 	const char *const *lazy_progs;
 

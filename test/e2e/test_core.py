@@ -513,7 +513,8 @@ def uprobe_links_and_progs(pid):
     ids = hu.fd_bpf_ids(pid)
     links = [l for l in hu.bpftool("link", "show")
              if ("link", l.get("id")) in ids and l.get("type") in (12, "uprobe_multi")]
-    progs = {p.get("name", "") for p in hu.bpftool("prog", "show") if ("prog", p.get("id")) in ids}
+    progs = {p.get("name", "") for p in hu.bpftool("prog", "show")
+             if ("prog", p.get("id")) in ids}
     return links, progs
 
 
@@ -551,8 +552,34 @@ def case_pairs():
                   r["result"] == "ok" and 0 < r["latency_ms"] < 1000 for r in rows),
               "%s: exit %d, rows %r" % (form, rc, rows))
         p.kill()
-        print("ok: %s: %d link(s), programs %s, 4 of 4 lookups" % (form, len(links), " ".join(sorted(want))))
+        print("ok: %s: %d link(s), programs %s, 4 of 4 lookups" %
+              (form, len(links), " ".join(sorted(want))))
     os.environ.pop("UTRACE_NO_UPROBE_SESSION", None)
+
+
+def case_loader():
+    """-p: a process's dynamic loader is probed where a target's files may
+    come by dlopen() later (readline: python's readline module loads
+    libreadline at its first prompt; funclat: libraries other than libc),
+    and not for libc alone (dnslat: case_pairs; funclat c:)."""
+    # each process maps the library traced: only the target's flag asks for the loader
+    rl = "import readline, sys\nprint('ready', flush=True)\nsys.stdin.readline()\n"
+    want = [(["readline"], True), (["funclat", "m:cos"], True),
+            (["funclat", "c:getaddrinfo"], False)]
+    for args, probed in want:
+        if args[0] == "readline":
+            p = spawn([sys.executable, "-c", rl], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            check(p.stdout.readline().strip() == b"ready", "the python did not start")
+        else:
+            p = looker(1)
+        t = tracer([args[0], "-v", "-p", str(p.pid)] + args[1:], "loader-%s" % "-".join(args))
+        rc, _ = t.stop()
+        err = t.stderr_text()
+        got = "attached utrace_dlopen" in err
+        check(rc == 0 and got == probed, "utrace %s -p: exit %d, loader %sprobed: %r" %
+              (" ".join(args), rc, "" if got else "not ", err[-600:]))
+        p.kill()
+        print("ok: %s -p: loader %s" % (" ".join(args), "probed" if probed else "not probed"))
 
 
 CASES = {
@@ -572,6 +599,7 @@ CASES = {
     "no-kernel-btf": case_no_kernel_btf,
     "hostile-names": case_hostile_names,
     "pairs": case_pairs,
+    "loader": case_loader,
 }
 
 

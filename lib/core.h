@@ -22,9 +22,8 @@ struct utrace_hist;
 /* One kernel link: a program at some offsets of a file, for a process. */
 struct plink {
 	struct tfile *file;
-	const struct bpf_program *prog;
+	const struct bpf_program *prog;	/* a pair's session program: both ways */
 	bool ret;
-	bool session;		/* entry and return: a session uprobe */
 	pid_t pid;		/* -1: every process */
 	uint64_t *offsets;
 	size_t n;
@@ -37,7 +36,6 @@ struct probe_req {
 	struct tfile *file;
 	const struct bpf_program *prog;
 	bool ret;
-	bool session;		/* entry and return (pairs.c) */
 	bool at_ret;		/* a plain probe on a RET (UTRACE_AT_RETS) */
 	pid_t pid;
 	uint64_t offset, cookie;

@@ -35,13 +35,11 @@ void probes_prepare_object(struct utrace_session *s, struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	if (!s->core->multi) {
-		pairs_prepare_object(s, obj);
-		return;
-	}
 	bpf_object__for_each_program(p, obj) {
 		const char *sec = bpf_program__section_name(p);
 
+		if (!s->core->multi)
+			break;
 		/* only uprobes: a tool may have tracepoints too */
 		if (strncmp(sec, "uprobe", 6) && strncmp(sec, "uretprobe", 9))
 			continue;
@@ -62,7 +60,7 @@ void probes_prepare(struct utrace_session *s)
 static bool same_set(const struct probe_req *r, const struct plink *l)
 {
 	return l->file == r->file && l->prog == r->prog && l->ret == r->ret &&
-	       l->session == r->session && l->pid == r->pid;
+	       l->pid == r->pid;
 }
 
 /* Already attached, or already asked for? */
@@ -81,8 +79,7 @@ static bool known(const struct utrace_core *c, const struct probe_req *r)
 		const struct probe_req *q = &c->reqs[i];
 
 		if (q->file == r->file && q->prog == r->prog && q->ret == r->ret &&
-		    q->session == r->session && q->pid == r->pid &&
-		    q->offset == r->offset)
+		    q->pid == r->pid && q->offset == r->offset)
 			return true;
 	}
 	return false;
@@ -125,15 +122,12 @@ static int add_req(struct utrace_session *s, struct tfile *f, pid_t pid,
 	r.prog = bpf_object__find_program_by_name(s->obj, prog);
 	if (!r.prog)
 		return -ENOENT;		/* a tool bug: the name is the tool's */
-	if (pair_is_session(r.prog)) {
-		if (!c->session)
-			return pair_split(s, f, pid, prog, flags, offset, cookie);
-		r.session = true;
-	}
+	if (pair_is_session(r.prog) && !c->session)
+		return pair_split(s, f, pid, prog, flags, offset, cookie);
 	if (f->fd < 0)
 		return f->err ? f->err : UTRACE_ERR(UTRACE_L_FILE, EBADF);
 	/* whoever asks: the one probe that crashes the program it traces */
-	if ((r.ret || r.session) && f->is_go)
+	if ((r.ret || pair_is_session(r.prog)) && f->is_go)
 		return UTRACE_ERR(UTRACE_L_UNSAFE, EXDEV);
 	if (!insn_ok(s, f, offset))
 		return UTRACE_ERR(UTRACE_L_KERNEL, KERNEL_ENOTSUPP);
@@ -322,6 +316,7 @@ static int attach_link(struct utrace_session *s, size_t from, size_t to)
 	struct utrace_core *c = s->core;
 	const struct probe_req *r = &c->reqs[from];
 	struct plink *l = new_link(c);
+	bool session = pair_is_session(r->prog);
 	uint64_t *cookies;
 	int err = 0;
 
@@ -330,7 +325,6 @@ static int attach_link(struct utrace_session *s, size_t from, size_t to)
 	l->file = r->file;
 	l->prog = r->prog;
 	l->ret = r->ret;
-	l->session = r->session;
 	l->pid = r->pid;
 	l->n = to - from;
 	l->offsets = malloc(l->n * sizeof(*l->offsets));
@@ -347,7 +341,7 @@ static int attach_link(struct utrace_session *s, size_t from, size_t to)
 	if (c->multi) {
 		l->fd = uprobe_multi_link(bpf_program__fd(l->prog), l->file->fdpath,
 					  l->offsets, cookies, l->n, l->pid,
-					  l->session ? UPROBE_SESSION :
+					  session ? UPROBE_SESSION :
 					  l->ret ? UPROBE_RETURN : UPROBE_ENTRY);
 		if (l->fd < 0)
 			err = UTRACE_ERR(UTRACE_L_KERNEL, -l->fd == EACCES ? EPERM : -l->fd);
@@ -362,7 +356,7 @@ static int attach_link(struct utrace_session *s, size_t from, size_t to)
 	c->nlinks++;
 	c->nprobes += l->n;
 	utrace_verbose(s, "attached %s%s at %zu offset%s of %s%s", bpf_program__name(l->prog),
-		       l->session ? " (entry and return)" : l->ret ? " (return)" : "",
+		       session ? " (entry and return)" : l->ret ? " (return)" : "",
 		       l->n, l->n == 1 ? "" : "s",
 		       l->file->name, l->pid > 0 ? " for one process" : "");
 	return 0;
@@ -419,8 +413,8 @@ static int attach_set(struct utrace_session *s, size_t from, size_t to, size_t *
 static int cmp_req(const void *a, const void *b)
 {
 	const struct probe_req *x = a, *y = b;
-	bool xr = x->ret || x->at_ret || x->session;
-	bool yr = y->ret || y->at_ret || y->session;
+	bool xr = x->ret || x->at_ret || pair_is_session(x->prog);
+	bool yr = y->ret || y->at_ret || pair_is_session(y->prog);
 
 	if (xr != yr)
 		return xr ? -1 : 1;

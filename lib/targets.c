@@ -500,14 +500,13 @@ static void look_libs(struct utrace_session *s, struct look *lk,
 	}
 }
 
-/* Does a tool target want the loader of every -p process watched? */
-static bool loader_wanted(const struct utrace_session *s)
+/* Has a tool target (not the core's own) any of @flags? */
+static bool tool_flag(const struct utrace_session *s, unsigned int flags)
 {
 	const struct utrace_core *c = s->core;
 
 	for (int ti = 0; ti < c->ntargets; ti++)
-		if (!c->internal[ti] &&
-		    (c->targets[ti]->flags & (UTRACE_DLOPEN | UTRACE_WATCH_LOADER)))
+		if (!c->internal[ti] && (c->targets[ti]->flags & flags))
 			return true;
 	return false;
 }
@@ -524,7 +523,7 @@ static bool loader_wanted(const struct utrace_session *s)
  */
 static void look_loader(struct utrace_session *s, struct look *lk)
 {
-	if (lk->libs && !loader_wanted(s))
+	if (lk->libs && !tool_flag(s, UTRACE_DLOPEN | UTRACE_WATCH_LOADER))
 		return;
 	for (int i = 0; i < lk->nloaders; i++)
 		consider(s, lk, lk->loader_ti[i], lk->loaders[i]);
@@ -700,12 +699,7 @@ void targets_new_file(struct utrace_session *s, const char *path)
 /* Does a tool target say its files may come later, with dlopen()? */
 static bool later(const struct utrace_session *s)
 {
-	const struct utrace_core *c = s->core;
-
-	for (int ti = 0; ti < c->ntargets; ti++)
-		if (!c->internal[ti] && (c->targets[ti]->flags & UTRACE_DLOPEN))
-			return true;
-	return false;
+	return tool_flag(s, UTRACE_DLOPEN);
 }
 
 /* No privilege here means none for anything found later: say so now. */

@@ -24,6 +24,7 @@
 
 #include "core.h"
 #include "escape.h"
+#include "numfmt.h"
 #include "sigstop.h"
 
 #define PID_WIDTH 7
@@ -113,13 +114,9 @@ static bool shown(const struct utrace_session *s, const struct utrace_column *c,
 	return !c->shown || c->shown(s, json);
 }
 
-static struct plan *plan_of(const struct utrace_session *s, bool json)
+static struct plan *plan_make(const struct utrace_session *s, struct plan *p, bool json)
 {
-	struct plan *p = json ? &json_plan : &table_plan;
 	size_t n = 0;
-
-	if (p->ready)
-		return p;
 	for (const struct utrace_column *c = s->tool->columns; c && c->header; c++)
 		n++;
 	p->cols = calloc(n ? n : 1, sizeof(*p->cols));
@@ -146,6 +143,13 @@ static struct plan *plan_of(const struct utrace_session *s, bool json)
 	return p;
 }
 
+static inline struct plan *plan_of(const struct utrace_session *s, bool json)
+{
+	struct plan *p = json ? &json_plan : &table_plan;
+
+	return p->ready ? p : plan_make(s, p, json);
+}
+
 void output_header(struct utrace_session *s)
 {
 	const struct utrace_tool *t = s->tool;
@@ -169,81 +173,6 @@ void output_header(struct utrace_session *s)
 	obuf_putc(&s->out, '\n');
 }
 
-static const char digit_pairs[] =
-	"00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-	"40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-	"8081828384858687888990919293949596979899";
-
-/* Decimal digits of @v, without printf: rows are many. Two at a time. */
-static void put_u64(struct obuf *o, uint64_t v)
-{
-	char buf[24], *p = buf + sizeof(buf);
-
-	while (v >= 100) {
-		unsigned int d = (unsigned int)(v % 100) * 2;
-
-		v /= 100;
-		p -= 2;
-		p[0] = digit_pairs[d];
-		p[1] = digit_pairs[d + 1];
-	}
-	if (v >= 10) {
-		p -= 2;
-		p[0] = digit_pairs[v * 2];
-		p[1] = digit_pairs[v * 2 + 1];
-	} else {
-		*--p = (char)('0' + v);
-	}
-	obuf_put(o, p, (size_t)(buf + sizeof(buf) - p));
-}
-
-static void put_s64(struct obuf *o, int64_t v)
-{
-	if (v < 0) {
-		obuf_putc(o, '-');
-		put_u64(o, (uint64_t)0 - (uint64_t)v);
-	} else {
-		put_u64(o, (uint64_t)v);
-	}
-}
-
-/*
- * @v's last @n decimal digits (leading zeros kept), two at a time, straight
- * into the buffer: digits built on the stack and copied as a word stall the
- * copy on the byte stores before it.
- */
-static void put_digits(struct obuf *o, uint64_t v, unsigned int n)
-{
-	char *p;
-
-	obuf_reserve(o, n);
-	p = o->data + o->len + n;
-	o->len += n;
-	*p = '\0';
-	for (; n >= 2; n -= 2) {
-		unsigned int d = (unsigned int)(v % 100) * 2;
-
-		v /= 100;
-		p -= 2;
-		p[0] = digit_pairs[d];
-		p[1] = digit_pairs[d + 1];
-	}
-	if (n)
-		*--p = (char)('0' + v % 10);
-}
-
-/* Nanoseconds as milliseconds with @decimals (3 or 6) digits, rounded. */
-static void put_ms(struct obuf *o, uint64_t ns, int decimals)
-{
-	uint64_t scale = decimals == 3 ? 1000 : 1, v;
-	uint64_t one_ms = decimals == 3 ? 1000 : 1000000;
-
-	v = (ns + scale / 2) / scale;		/* in 10^-decimals ms */
-	put_u64(o, v / one_ms);
-	obuf_putc(o, '.');
-	put_digits(o, v % one_ms, (unsigned int)decimals);
-}
-
 static void put_value_table(struct obuf *o, const struct utrace_value *v)
 {
 	switch (v->type) {
@@ -257,13 +186,13 @@ static void put_value_table(struct obuf *o, const struct utrace_value *v)
 		escape_text(o, v->str, v->len);
 		break;
 	case UTRACE_V_U64:
-		put_u64(o, v->u64);
+		numfmt_u64(o, v->u64);
 		break;
 	case UTRACE_V_S64:
-		put_s64(o, v->s64);
+		numfmt_s64(o, v->s64);
 		break;
 	case UTRACE_V_MS:
-		put_ms(o, v->u64, 3);
+		numfmt_ms(o, v->u64, 3);
 		break;
 	case UTRACE_V_BOOL:
 		obuf_puts(o, v->b ? "yes" : "no");
@@ -325,13 +254,13 @@ static void put_value_json(struct obuf *o, const struct plan *p,
 		json_string(o, v->str, v->len ? v->len : strlen(v->str));
 		break;
 	case UTRACE_V_U64:
-		put_u64(o, v->u64);
+		numfmt_u64(o, v->u64);
 		break;
 	case UTRACE_V_S64:
-		put_s64(o, v->s64);
+		numfmt_s64(o, v->s64);
 		break;
 	case UTRACE_V_MS:
-		put_ms(o, v->u64, 6);
+		numfmt_ms(o, v->u64, 6);
 		break;
 	case UTRACE_V_BOOL:
 		obuf_puts(o, v->b ? "true" : "false");
@@ -378,12 +307,12 @@ static void table_row(struct utrace_session *s, const struct event_hdr *e,
 	obuf_pad(o, start, (size_t)t->time_width);
 	obuf_putc(o, ' ');
 	start = o->len;
-	put_u64(o, e->pid);
+	numfmt_u64(o, e->pid);
 	obuf_pad(o, start, PID_WIDTH);
 	obuf_putc(o, ' ');
 	if (s->opt.print_uid) {
 		start = o->len;
-		put_u64(o, e->uid);
+		numfmt_u64(o, e->uid);
 		obuf_pad(o, start, UID_WIDTH);
 		obuf_putc(o, ' ');
 	}
@@ -438,7 +367,7 @@ static void put_rfc3339(struct utrace_session *s, struct obuf *o, uint64_t boot_
 	}
 	obuf_put(o, head, head_len);
 	obuf_putc(o, '.');
-	put_digits(o, (uint64_t)us, 6);
+	numfmt_digits(o, (uint64_t)us, 6);
 	obuf_put(o, tail, tail_len);
 }
 
@@ -450,7 +379,7 @@ static void json_container(struct utrace_session *s, const struct event_hdr *e)
 
 	container_of(s, e, &r);
 	obuf_puts(o, ",\"cgroup_id\":");
-	put_u64(o, e->cgroup);
+	numfmt_u64(o, e->cgroup);
 	if (r.path)
 		json_string_field(o, "cgroup", r.path, strlen(r.path));
 	else
@@ -471,11 +400,11 @@ static void json_line(struct utrace_session *s, const struct event_hdr *e,
 	obuf_puts(o, "{\"time\":\"");
 	put_rfc3339(s, o, e->ts_ns);
 	obuf_puts(o, "\",\"pid\":");
-	put_u64(o, e->pid);
+	numfmt_u64(o, e->pid);
 	obuf_puts(o, ",\"tid\":");
-	put_u64(o, e->tid);
+	numfmt_u64(o, e->tid);
 	obuf_puts(o, ",\"uid\":");
-	put_u64(o, e->uid);
+	numfmt_u64(o, e->uid);
 	put_text_json(o, ",\"comm\":", 8, "comm", e->comm,
 		      strnlen(e->comm, sizeof(e->comm)));
 	if (s->opt.container)

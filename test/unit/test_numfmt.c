@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * lib/numfmt.h and the inline appends of lib/obuf.h that rows are built
+ * with, against printf and memcpy: every digit count, the edges of
+ * rounding, each copy length the short-copy branches handle, pads.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "numfmt.h"
+
+static char want[128];
+
+static void same(struct obuf *o, const char *what)
+{
+	CHECK(o->len == strlen(want) && !memcmp(o->data, want, o->len + 1),
+	      "%s: \"%s\", printf says \"%s\"", what, o->data ? o->data : "", want);
+	obuf_reset(o);
+}
+
+static void u64(struct obuf *o, uint64_t v)
+{
+	numfmt_u64(o, v);
+	snprintf(want, sizeof(want), "%" PRIu64, v);
+	CHECK(numfmt_width(v) == strlen(want), "numfmt_width(%" PRIu64 ")", v);
+	same(o, "numfmt_u64");
+	numfmt_s64(o, (int64_t)v);
+	snprintf(want, sizeof(want), "%" PRId64, (int64_t)v);
+	same(o, "numfmt_s64");
+}
+
+static void ms(struct obuf *o, uint64_t ns)
+{
+	numfmt_ms(o, ns, 3);
+	snprintf(want, sizeof(want), "%" PRIu64 ".%03" PRIu64,
+		 (ns + 500) / 1000 / 1000, (ns + 500) / 1000 % 1000);
+	same(o, "numfmt_ms 3");
+	numfmt_ms(o, ns, 6);
+	snprintf(want, sizeof(want), "%" PRIu64 ".%06" PRIu64, ns / 1000000, ns % 1000000);
+	same(o, "numfmt_ms 6");
+}
+
+int main(void)
+{
+	struct obuf o = { 0 };
+	char src[64], spaces[64];
+	uint64_t p = 1;
+
+	/* every power of ten, one each side of it, and the extremes */
+	u64(&o, 0);
+	for (int i = 0; i < 20; i++, p *= 10) {
+		u64(&o, p - 1);
+		u64(&o, p);
+		u64(&o, p + 1);
+	}
+	u64(&o, UINT64_MAX);
+	u64(&o, (uint64_t)INT64_MAX);
+	u64(&o, (uint64_t)INT64_MIN);
+	srand(1);
+	for (int i = 0; i < 100000; i++)
+		u64(&o, ((uint64_t)rand() << 40 ^ (uint64_t)rand() << 20 ^ (uint64_t)rand()) >>
+			 (rand() % 64));
+	/* digits: leading zeros kept, only the last n */
+	numfmt_digits(&o, 42, 6);
+	snprintf(want, sizeof(want), "000042");
+	same(&o, "numfmt_digits 6");
+	numfmt_digits(&o, 1234567, 3);
+	snprintf(want, sizeof(want), "567");
+	same(&o, "numfmt_digits 3");
+	/* milliseconds: rounding at the half microsecond, carries into ms */
+	for (uint64_t ns = 0; ns < 3000000; ns += 7)
+		ms(&o, ns);
+	ms(&o, 999499);
+	ms(&o, 999500);
+	ms(&o, 1234567890123ULL);
+
+	/* obuf_put: each length, from each alignment, nothing after it touched */
+	for (size_t i = 0; i < sizeof(src); i++)
+		src[i] = (char)('a' + i % 26);
+	for (size_t n = 0; n <= 40; n++)
+		for (size_t off = 0; off < 8; off++) {
+			obuf_put(&o, "#", 1);
+			obuf_put(&o, src + off, n);
+			snprintf(want, sizeof(want), "#%.*s", (int)n, src + off);
+			same(&o, "obuf_put");
+		}
+	/* obuf_pad: to each width from each length, spaces only */
+	memset(spaces, ' ', sizeof(spaces));
+	for (size_t n = 0; n <= 20; n++)
+		for (size_t w = 0; w <= 40; w++) {
+			obuf_put(&o, src, n);
+			obuf_pad(&o, 0, w);
+			snprintf(want, sizeof(want), "%.*s%.*s", (int)n, src,
+				 (int)(w > n ? w - n : 0), spaces);
+			same(&o, "obuf_pad");
+		}
+	obuf_free(&o);
+	return check_summary();
+}

@@ -36,7 +36,7 @@ static const struct argp_option common_options[] = {
 	  "Trace this long, then print what is left and exit 0", 0 },
 	{ "count", 'c', "N", 0, "Exit 0 after printing N events", 0 },
 	{ "buffer", OPT_BUFFER, "SIZE", 0,
-	  "Ring buffer size in bytes, K or M suffix (default 1M; see the tool's page)", 0 },
+	  "Ring buffer size in bytes, K or M suffix (default 2M; see the tool's page)", 0 },
 	{ "verbose", 'v', NULL, 0,
 	  "Show what is attached where, and libbpf's own messages", 0 },
 	{ "container", 'C', NULL, 0,
@@ -209,6 +209,7 @@ int options_parse(struct utrace_session *s, int argc, char **argv)
 
 	top.children = children;
 	top.parser = parse_top;
-	s->opt.buffer_bytes = s->tool->buffer_default ? s->tool->buffer_default : 1 << 20;
+	s->opt.buffer_bytes = s->tool->buffer_default ? s->tool->buffer_default :
+			      UTRACE_BUFFER_DEFAULT;
 	return argp_parse(&top, argc, argv, 0, NULL, &ctx);
 }

@@ -827,7 +827,7 @@ def throughput(lookup_bin, utrace, n, nloops, buffer, tmp, quiet, tag):
     os.unlink(tr.out_path)
     calls = n * nloops
     return {
-        "loops": nloops, "buffer": buffer or "1M (default)", "calls": calls,
+        "loops": nloops, "buffer": buffer or "default", "calls": calls,
         "wall_s": wall, "rate_eps": calls / wall,
         "ns_per_call": statistics.mean(r["ns_per_call"] for r in res),
         "rows": seen, "lost_reported": count_lost(err), "rc": tr.p.returncode,
@@ -1424,13 +1424,13 @@ def targets(rep):
                    all(x is not None and x <= 200 for x in v.values()),
                    ", ".join(f"{t}: {fmt(x)} ns" for t, x in v.items())))
     tp = rep.get("throughput") or []
-    full = [t for t in tp if t["buffer"].startswith("1M")]
+    full = [t for t in tp if "default" in t["buffer"]]
     if full:
         most = max(full, key=lambda t: t["loops"])
         tg.append((f"nothing lost at {most['loops']} concurrent loops, default buffer",
                    most["lost_reported"] == 0 and most["rows"] == most["calls"],
                    f"{most['rows']}/{most['calls']} rows at {most['rate_eps']:.0f} events/s"))
-    small = [t for t in tp if not t["buffer"].startswith("1M")]
+    small = [t for t in tp if "default" not in t["buffer"]]
     if tp:
         tg.append(("every loss counted and reported (exit 2)",
                    all(t["accounted"] and (t["rc"] == 2) == (t["lost_reported"] > 0)

@@ -62,6 +62,28 @@ static inline void numfmt_s64(struct obuf *o, int64_t v)
 	}
 }
 
+/*
+ * The last value rendered by numfmt_u64_memo() and its digits: a stream of
+ * rows mostly repeats its PID, TID and UID, copied then, not worked out.
+ */
+struct numfmt_memo {
+	uint64_t v;
+	unsigned int len;	/* 0: nothing kept yet */
+	char digits[20];
+};
+
+static inline void numfmt_u64_memo(struct obuf *o, struct numfmt_memo *m, uint64_t v)
+{
+	if (m->len && m->v == v) {
+		obuf_put(o, m->digits, m->len);
+		return;
+	}
+	m->v = v;
+	m->len = numfmt_width(v);
+	numfmt_digits(o, v, m->len);
+	__builtin_memcpy(m->digits, o->data + o->len - m->len, m->len);
+}
+
 /* Nanoseconds as milliseconds with @decimals (3 or 6) digits, rounded. */
 static inline void numfmt_ms(struct obuf *o, uint64_t ns, int decimals)
 {

@@ -35,6 +35,8 @@
 static int out_fd = STDOUT_FILENO;
 static bool out_socket;		/* written with send(MSG_DONTWAIT) */
 static uint64_t unwritten_rows;
+/* the header's numbers as last rendered: most rows repeat them */
+static struct numfmt_memo pid_memo, tid_memo, uid_memo;
 
 /*
  * The columns a row shows and, for JSON, their keys already rendered as
@@ -307,12 +309,12 @@ static void table_row(struct utrace_session *s, const struct event_hdr *e,
 	obuf_pad(o, start, (size_t)t->time_width);
 	obuf_putc(o, ' ');
 	start = o->len;
-	numfmt_u64(o, e->pid);
+	numfmt_u64_memo(o, &pid_memo, e->pid);
 	obuf_pad(o, start, PID_WIDTH);
 	obuf_putc(o, ' ');
 	if (s->opt.print_uid) {
 		start = o->len;
-		numfmt_u64(o, e->uid);
+		numfmt_u64_memo(o, &uid_memo, e->uid);
 		obuf_pad(o, start, UID_WIDTH);
 		obuf_putc(o, ' ');
 	}
@@ -400,11 +402,11 @@ static void json_line(struct utrace_session *s, const struct event_hdr *e,
 	obuf_puts(o, "{\"time\":\"");
 	put_rfc3339(s, o, e->ts_ns);
 	obuf_puts(o, "\",\"pid\":");
-	numfmt_u64(o, e->pid);
+	numfmt_u64_memo(o, &pid_memo, e->pid);
 	obuf_puts(o, ",\"tid\":");
-	numfmt_u64(o, e->tid);
+	numfmt_u64_memo(o, &tid_memo, e->tid);
 	obuf_puts(o, ",\"uid\":");
-	numfmt_u64(o, e->uid);
+	numfmt_u64_memo(o, &uid_memo, e->uid);
 	put_text_json(o, ",\"comm\":", 8, "comm", e->comm,
 		      strnlen(e->comm, sizeof(e->comm)));
 	if (s->opt.container)

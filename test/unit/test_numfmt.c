@@ -64,6 +64,18 @@ int main(void)
 	for (int i = 0; i < 100000; i++)
 		u64(&o, ((uint64_t)rand() << 40 ^ (uint64_t)rand() << 20 ^ (uint64_t)rand()) >>
 			 (rand() % 64));
+	/* the memo: a value repeated is copied, a new one rendered and kept */
+	{
+		struct numfmt_memo m = { 0 };
+		uint64_t seq[] = { 0, 0, 7, 7, 123456, 123456, 99, 100000, 100000, 0,
+				   UINT64_MAX, UINT64_MAX, 1 };
+
+		for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+			numfmt_u64_memo(&o, &m, seq[i]);
+			snprintf(want, sizeof(want), "%" PRIu64, seq[i]);
+			same(&o, "numfmt_u64_memo");
+		}
+	}
 	/* digits: leading zeros kept, only the last n */
 	numfmt_digits(&o, 42, 6);
 	snprintf(want, sizeof(want), "000042");

@@ -13,7 +13,7 @@
 #include "obuf.h"
 
 /* "00" "01" ... "99" */
-extern const char numfmt_pairs[200];
+extern const char numfmt_pairs[201];
 
 /* Decimal digits of @v: 1 to 20. */
 static inline unsigned int numfmt_width(uint64_t v)

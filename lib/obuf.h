@@ -35,11 +35,6 @@ static inline void obuf_reserve_inline(struct obuf *o, size_t extra)
 }
 
 /*
- * The appends read data and len once, before their stores: a char store
- * may alias any object, so o->len read after one is read again from memory
- * (the pad loop did that per byte, a tenth of a row's instructions).
- */
-/*
  * @n bytes from @p to @d. Most of a row's pieces are short and of a length
  * known only then (a JSON key, a name): two overlapping moves of a fixed
  * size each, not a call of memcpy(), which was a tenth of a JSON line's
@@ -72,6 +67,12 @@ static inline void obuf_copy(char *d, const char *p, size_t n)
 	}
 }
 #pragma GCC diagnostic pop
+
+/*
+ * The appends read data and len once, before their stores: a char store
+ * may alias any object, so o->len read after one is read again from memory
+ * (the pad loop did that per byte, a tenth of a row's instructions).
+ */
 
 static inline void obuf_put(struct obuf *o, const void *p, size_t n)
 {

@@ -155,8 +155,24 @@ static long consume_ring(struct ring *ring)
 			uint32_t len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
 			unsigned long next;
 
-			if (len & BPF_RINGBUF_BUSY_BIT)
-				goto done;	/* still being written: later */
+			if (len & BPF_RINGBUF_BUSY_BIT) {
+				/*
+				 * Still being written: later. A producer that
+				 * commits it now, while the kernel still sees
+				 * an older consumer position, wakes no one (the
+				 * wait may be edge-triggered): write ours back,
+				 * then look once more. Committed after that,
+				 * it finds us caught up and wakes us.
+				 */
+				if (cons == published)
+					goto done;
+				release(ring, cons);
+				published = cons;
+				__atomic_thread_fence(__ATOMIC_SEQ_CST);
+				len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
+				if (len & BPF_RINGBUF_BUSY_BIT)
+					goto done;
+			}
 			next = cons + room(len);
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
 				const char *after = ring->data + (next & mask);

@@ -247,11 +247,11 @@ static int make_waiter(struct utrace_session *s)
 		return -1;
 	watch(ep, sigstop_fd(), EPOLLIN, EV_SIGNAL);
 	/*
-	 * Edge-triggered: the ring buffers' epoll is ready whenever any record
-	 * waits, so a level-triggered wait returned at once after nearly every
-	 * batch (a record or two came in while it was written) and the reader
-	 * ran in small batches, a write(2) each. Woken only by the probes'
-	 * wakeup (half full) or the utrace_procs ring, and by the timeout.
+	 * Edge-triggered: once a wakeup had queued the ring buffers' epoll, a
+	 * level-triggered wait found it ready again after nearly every batch
+	 * (a record or two came in while it was written), and the reader ran
+	 * in small batches, a write(2) each. Now it returns for a new wakeup
+	 * only: the probes' (half full), the utrace_procs ring's, the timeout.
 	 */
 	watch(ep, ringbufs_epoll_fd(s->core->rb), EPOLLIN | EPOLLET, EV_RING);
 	/*

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * lib/numfmt.h and the inline appends of lib/obuf.h that rows are built
- * with, against printf and memcpy: every digit count, the edges of
- * rounding, each copy length the short-copy branches handle, pads.
+ * with, against printf: every digit count, the extremes, the rounding of
+ * milliseconds, the memo of the last value, each copy length the
+ * short-copy branches handle, pads. Each is rendered after bytes already in
+ * the buffer, as in a row, and those must stay as they were.
  */
 #include <inttypes.h>
 #include <stdint.h>
@@ -13,13 +15,20 @@
 #include "check.h"
 #include "numfmt.h"
 
+#define PREFIX "ab:"
+
 static char want[128];
 
+/* The buffer holds PREFIX then @want; then it is emptied to PREFIX again. */
 static void same(struct obuf *o, const char *what)
 {
-	CHECK(o->len == strlen(want) && !memcmp(o->data, want, o->len + 1),
+	size_t p = strlen(PREFIX);
+
+	CHECK(o->len == p + strlen(want) && !memcmp(o->data, PREFIX, p) &&
+	      !memcmp(o->data + p, want, o->len + 1 - p),
 	      "%s: \"%s\", printf says \"%s\"", what, o->data ? o->data : "", want);
 	obuf_reset(o);
+	obuf_puts(o, PREFIX);
 }
 
 static void u64(struct obuf *o, uint64_t v)
@@ -46,10 +55,14 @@ static void ms(struct obuf *o, uint64_t ns)
 
 int main(void)
 {
+	static const char letters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
 	struct obuf o = { 0 };
-	char src[64], spaces[64];
+	struct numfmt_memo m = { 0 };
+	const uint64_t seq[] = { 0, 0, 7, 7, 123456, 123456, 99, 100000, 100000, 0,
+				 UINT64_MAX, UINT64_MAX, 1 };
 	uint64_t p = 1;
 
+	obuf_puts(&o, PREFIX);
 	/* every power of ten, one each side of it, and the extremes */
 	u64(&o, 0);
 	for (int i = 0; i < 20; i++, p *= 10) {
@@ -65,16 +78,10 @@ int main(void)
 		u64(&o, ((uint64_t)rand() << 40 ^ (uint64_t)rand() << 20 ^ (uint64_t)rand()) >>
 			 (rand() % 64));
 	/* the memo: a value repeated is copied, a new one rendered and kept */
-	{
-		struct numfmt_memo m = { 0 };
-		uint64_t seq[] = { 0, 0, 7, 7, 123456, 123456, 99, 100000, 100000, 0,
-				   UINT64_MAX, UINT64_MAX, 1 };
-
-		for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
-			numfmt_u64_memo(&o, &m, seq[i]);
-			snprintf(want, sizeof(want), "%" PRIu64, seq[i]);
-			same(&o, "numfmt_u64_memo");
-		}
+	for (size_t i = 0; i < sizeof(seq) / sizeof(seq[0]); i++) {
+		numfmt_u64_memo(&o, &m, seq[i]);
+		snprintf(want, sizeof(want), "%" PRIu64, seq[i]);
+		same(&o, "numfmt_u64_memo");
 	}
 	/* digits: leading zeros kept, only the last n */
 	numfmt_digits(&o, 42, 6);
@@ -90,24 +97,35 @@ int main(void)
 	ms(&o, 999500);
 	ms(&o, 1234567890123ULL);
 
-	/* obuf_put: each length, from each alignment, nothing after it touched */
-	for (size_t i = 0; i < sizeof(src); i++)
-		src[i] = (char)('a' + i % 26);
+	/*
+	 * obuf_put: each length, at each alignment in the buffer, from a
+	 * source that ends its allocation: under ASan (b_sanitize) a read
+	 * past it fails the test.
+	 */
 	for (size_t n = 0; n <= 40; n++)
 		for (size_t off = 0; off < 8; off++) {
-			obuf_put(&o, "#", 1);
-			obuf_put(&o, src + off, n);
-			snprintf(want, sizeof(want), "#%.*s", (int)n, src + off);
+			char *src = malloc(n ? n : 1);
+
+			CHECK(src != NULL, "malloc(%zu)", n);
+			if (!src)
+				continue;
+			memcpy(src, letters + off, n);
+			obuf_put(&o, "########", off);
+			obuf_put(&o, src, n);
+			snprintf(want, sizeof(want), "%.*s%.*s", (int)off, "########",
+				 (int)n, letters + off);
 			same(&o, "obuf_put");
+			free(src);
 		}
-	/* obuf_pad: to each width from each length, spaces only */
-	memset(spaces, ' ', sizeof(spaces));
+	/* obuf_pad: to each width from each length, counted from where it starts */
 	for (size_t n = 0; n <= 20; n++)
 		for (size_t w = 0; w <= 40; w++) {
-			obuf_put(&o, src, n);
-			obuf_pad(&o, 0, w);
-			snprintf(want, sizeof(want), "%.*s%.*s", (int)n, src,
-				 (int)(w > n ? w - n : 0), spaces);
+			size_t start = o.len;
+
+			obuf_put(&o, letters, n);
+			obuf_pad(&o, start, w);
+			snprintf(want, sizeof(want), "%.*s%*s", (int)n, letters,
+				 (int)(w > n ? w - n : 0), "");
 			same(&o, "obuf_pad");
 		}
 	obuf_free(&o);

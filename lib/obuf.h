@@ -73,7 +73,6 @@ static inline void obuf_copy(char *d, const char *p, size_t n)
  * may alias any object, so o->len read after one is read again from memory
  * (the pad loop did that per byte, a tenth of a row's instructions).
  */
-
 static inline void obuf_put(struct obuf *o, const void *p, size_t n)
 {
 	char *d;

@@ -36,13 +36,19 @@ bool pairs_use_session(void)
 	return uprobe_session_supported() && !getenv("UTRACE_NO_UPROBE_SESSION");
 }
 
+/* The split form's program names: NAME_enter, NAME_return. */
+static const char *variant_name(char v[128], const char *name, const char *suffix)
+{
+	snprintf(v, 128, "%s_%s", name, suffix);
+	return v;
+}
+
 static struct bpf_program *variant(struct bpf_object *obj, const char *name,
 				   const char *suffix)
 {
 	char v[128];
 
-	snprintf(v, sizeof(v), "%s_%s", name, suffix);
-	return bpf_object__find_program_by_name(obj, v);
+	return bpf_object__find_program_by_name(obj, variant_name(v, name, suffix));
 }
 
 static void set_autoload(struct bpf_program *p, bool on)
@@ -84,10 +90,10 @@ int pair_split(struct utrace_session *s, struct tfile *f, pid_t pid,
 	int err;
 
 	/* the return first: no entry is recorded whose return goes unseen */
-	snprintf(name, sizeof(name), "%s_return", prog);
-	err = utrace_probe(s, f, pid, name, flags | UTRACE_RETURN, offset, cookie);
+	err = utrace_probe(s, f, pid, variant_name(name, prog, "return"),
+			   flags | UTRACE_RETURN, offset, cookie);
 	if (err)
 		return err;
-	snprintf(name, sizeof(name), "%s_enter", prog);
-	return utrace_probe(s, f, pid, name, flags & ~UTRACE_RETURN, offset, cookie);
+	return utrace_probe(s, f, pid, variant_name(name, prog, "enter"),
+			    flags & ~UTRACE_RETURN, offset, cookie);
 }

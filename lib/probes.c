@@ -35,17 +35,16 @@ void probes_prepare_object(struct utrace_session *s, struct bpf_object *obj)
 {
 	struct bpf_program *p;
 
-	bpf_object__for_each_program(p, obj) {
-		const char *sec = bpf_program__section_name(p);
+	if (s->core->multi)
+		bpf_object__for_each_program(p, obj) {
+			const char *sec = bpf_program__section_name(p);
 
-		if (!s->core->multi)
-			break;
-		/* only uprobes: a tool may have tracepoints too */
-		if (strncmp(sec, "uprobe", 6) && strncmp(sec, "uretprobe", 9))
-			continue;
-		bpf_program__set_expected_attach_type(p,
-			(enum bpf_attach_type)UTRACE_BPF_TRACE_UPROBE_MULTI);
-	}
+			/* only uprobes: a tool may have tracepoints too */
+			if (strncmp(sec, "uprobe", 6) && strncmp(sec, "uretprobe", 9))
+				continue;
+			bpf_program__set_expected_attach_type(p,
+				(enum bpf_attach_type)UTRACE_BPF_TRACE_UPROBE_MULTI);
+		}
 	pairs_prepare_object(s, obj);
 }
 

@@ -127,6 +127,17 @@ static void release(struct ring *ring, unsigned long pos)
 	__atomic_store_n(ring->consumer_pos, pos, __ATOMIC_RELEASE);
 }
 
+/*
+ * Write @cons back, before looking at the ring again: a producer that
+ * commits after it sees the reader caught up and wakes it.
+ */
+static void publish(struct ring *ring, unsigned long cons, unsigned long *published)
+{
+	release(ring, cons);
+	*published = cons;
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
+}
+
 static long consume_ring(struct ring *ring)
 {
 	/* only we write it: our own last value */
@@ -145,9 +156,7 @@ static long consume_ring(struct ring *ring)
 			 * one (a producer wakes the reader only when it has
 			 * caught up): write the position back, then look again.
 			 */
-			release(ring, cons);
-			published = cons;
-			__atomic_thread_fence(__ATOMIC_SEQ_CST);
+			publish(ring, cons, &published);
 			continue;
 		}
 		while (cons < prod) {
@@ -157,21 +166,16 @@ static long consume_ring(struct ring *ring)
 
 			if (len & BPF_RINGBUF_BUSY_BIT) {
 				/*
-				 * Still being written: later. A producer that
-				 * commits it now, while the kernel still sees
-				 * an older consumer position, wakes no one (the
-				 * wait may be edge-triggered): write ours back,
-				 * then look once more. Committed after that,
-				 * it finds us caught up and wakes us.
+				 * Still being written: later. As above, its
+				 * commit now would wake no one (and the wait may
+				 * be edge-triggered): unless already written
+				 * back, write our position back and look once
+				 * more.
 				 */
 				if (cons == published)
 					goto done;
-				release(ring, cons);
-				published = cons;
-				__atomic_thread_fence(__ATOMIC_SEQ_CST);
-				len = __atomic_load_n(hdr, __ATOMIC_ACQUIRE);
-				if (len & BPF_RINGBUF_BUSY_BIT)
-					goto done;
+				publish(ring, cons, &published);
+				break;
 			}
 			next = cons + room(len);
 			if (!(len & BPF_RINGBUF_DISCARD_BIT)) {
